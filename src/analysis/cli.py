@@ -1,0 +1,42 @@
+"""Command line: ``python -m analysis <command> ...``.
+
+Each command lives in its own module, which exposes ``add_parser(subparsers)``; the module is
+imported only when its command is used, so ``python -m analysis data verify`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+#: command name -> (module, one-line help). Each module defines add_parser(subparsers).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "data": ("analysis.cli_data", "fetch and verify the public data sources"),
+    "run": ("analysis.pipeline", "execute the notebooks in order with papermill"),
+}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only the module of the command ``only`` is imported (the others show their help line)."""
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        if only == name:
+            importlib.import_module(module).add_parser(sub)
+        else:
+            sub.add_parser(name, help=help_text)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse and dispatch; every command returns an exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(first if first in COMMANDS else None)
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return int(args.func(args) or 0)
