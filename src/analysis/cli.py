@@ -15,6 +15,8 @@ from collections.abc import Sequence
 COMMANDS: dict[str, tuple[str, str]] = {
     "data": ("analysis.cli_data", "fetch and verify the public data sources"),
     "run": ("analysis.pipeline", "execute the notebooks in order with papermill"),
+    "sdg": ("analysis.cli_sdg", "code texts against the 17 Sustainable Development Goals (ODS)"),
+    "code": ("analysis.cli_code", "code interview transcripts with a codebook (segment x code table)"),
 }
 
 

@@ -46,10 +46,14 @@ MAX_GAP = 1
 SECONDARY_SHARE = 0.5
 
 STOPWORDS: frozenset[str] = frozenset(
-    """a al ante con contra de del desde durante e el en entre hacia hasta la las le les lo los mediante
-    o para por que se segun sin so sobre su sus tras u un una unas unos y ya como cual cuales este esta
-    estos estas ese esa esos esas aquel aquella nuestro nuestra nuestros nuestras mas muy asi
-    todo toda todos todas otro otra otros otras cada ser es son sea sean fue han ha haber""".split()
+    (
+        "a", "al", "ante", "con", "contra", "de", "del", "desde", "durante", "e", "el", "en", "entre", "hacia", "hasta",
+        "la", "las", "le", "les", "lo", "los", "mediante", "o", "para", "por", "que", "se", "segun", "sin", "so",
+        "sobre", "su", "sus", "tras", "u", "un", "una", "unas", "unos", "y", "ya", "como", "cual", "cuales", "este",
+        "esta", "estos", "estas", "ese", "esa", "esos", "esas", "aquel", "aquella", "nuestro", "nuestra", "nuestros",
+        "nuestras", "mas", "muy", "asi", "todo", "toda", "todos", "todas", "otro", "otra", "otros", "otras", "cada",
+        "ser", "es", "son", "sea", "sean", "fue", "han", "ha", "haber"
+    )
 )
 
 
