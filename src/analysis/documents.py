@@ -434,3 +434,16 @@ def fetch_plans(
         finally:
             Path(tmp).unlink(missing_ok=True)
     return result
+
+
+def segment_body(text: str) -> str:
+    """The text of a segment without its heading label and number ("Estrategia 2.1.3 ")."""
+    head = classify_line(text)
+    return head[2] if head is not None and head[2] else text
+
+
+def eje_titles(segments: pd.DataFrame) -> pd.DataFrame:
+    """plan_id, eje, eje_title: the title of every axis, from its heading segment."""
+    heads = segments[segments.level == "eje"].copy()
+    heads["eje_title"] = [segment_body(t) for t in heads.text]
+    return heads[["plan_id", "eje", "eje_title"]].drop_duplicates(["plan_id", "eje"]).reset_index(drop=True)

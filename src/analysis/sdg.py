@@ -17,6 +17,7 @@ signal yields an answer; a text without any match gets no goal and zero scores.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -362,3 +363,57 @@ def bench_classify(n: int = 5000) -> dict[str, float]:
     classify_texts(texts, d)
     seconds = time.perf_counter() - start
     return {"texts": float(n), "seconds": seconds, "texts_per_s": n / seconds if seconds else float("inf")}
+
+
+# --- plans: segment scores, shares and international cooperation ----------------------------------
+
+
+def classify_segments(segments: pd.DataFrame, dictionary: Dictionary | None = None) -> pd.DataFrame:
+    """Scores of every plan segment (heading labels and numbers removed before coding)."""
+    from analysis.documents import segment_body
+
+    bodies = [segment_body(t) for t in segments["text"]]
+    res = classify_texts(bodies, dictionary)
+    keys = segments[["segment_id", "plan_id", "inegi_code", "eje", "level"]].reset_index(drop=True)
+    return pd.concat([keys, res], axis=1)
+
+
+def goal_shares(scores: pd.DataFrame, by: str | list[str]) -> pd.DataFrame:
+    """Share of segments of each group in which each goal is detected (rows: groups, columns: 1..17)."""
+    by = [by] if isinstance(by, str) else by
+    flags = pd.DataFrame({g: [g in parse_goals(s) for s in scores["sdgs"]] for g in GOALS}, index=scores.index)
+    return flags.groupby([scores[c] for c in by]).mean().round(4)
+
+
+def load_cooperation_patterns(path: Path = DICTIONARY_PATH) -> dict[str, tuple[str, list[re.Pattern[str]]]]:
+    """Category -> (Spanish title, compiled regular expressions) for international cooperation."""
+    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    spec = doc.get("cooperacion_internacional")
+    if not isinstance(spec, dict) or not spec:
+        raise DictionaryError(f"{path}: expected a mapping 'cooperacion_internacional:' with pattern categories.")
+    out: dict[str, tuple[str, list[re.Pattern[str]]]] = {}
+    for cat, entry in spec.items():
+        try:
+            out[str(cat)] = (str(entry.get("titulo", cat)), [re.compile(p) for p in entry["patrones"]])
+        except (re.error, KeyError, TypeError) as exc:
+            raise DictionaryError(f"{path}: cooperation category {cat!r}: {exc}.") from exc
+    return out
+
+
+def code_cooperation(segments: pd.DataFrame, path: Path = DICTIONARY_PATH) -> pd.DataFrame:
+    """Per segment, the number of mentions of each international-cooperation category."""
+    pats = load_cooperation_patterns(path)
+    norm = [normalise(t) for t in segments["text"]]
+    out = segments[["segment_id", "plan_id", "inegi_code"]].reset_index(drop=True).copy()
+    for cat, (_, rxs) in pats.items():
+        out[cat] = [sum(len(rx.findall(t)) for rx in rxs) for t in norm]
+    return out
+
+
+def cooperation_by_plan(coded: pd.DataFrame) -> pd.DataFrame:
+    """Mentions per plan and category, plus the number of segments with any mention."""
+    cats = [c for c in coded.columns if c not in ("segment_id", "plan_id", "inegi_code")]
+    per = coded.groupby(["plan_id", "inegi_code"])[cats].sum()
+    per["segments_with_mentions"] = (coded[cats].sum(axis=1) > 0).groupby([coded.plan_id, coded.inegi_code]).sum()
+    per["total_mentions"] = per[cats].sum(axis=1)
+    return per.reset_index().sort_values("plan_id").reset_index(drop=True)
