@@ -1,0 +1,208 @@
+"""Count models of international links per municipality: covariates, fits, comparisons, IRRs.
+
+Covariates (all derived from data in the compendium):
+
+- ``log10_pop``: log10 of the 2020 census population (an IRR is the change for a tenfold population);
+- ``border_state``: the municipality lies in a northern border state (02, 05, 08, 19, 26, 28);
+- ``capital``: the municipality is the seat of its state's capital (data/curated/state_capitals.csv);
+- ``coastal``: the municipal polygon touches the national coastline (:func:`coastal_flags`).
+
+Models: Poisson, NB2, zero-inflated NB2 (logit inflation on log10_pop) and a hurdle model
+(Poisson zero part, i.e. a complementary log-log binary model for "any link"; truncated NB2 count
+part). Convergence is reported, never hidden.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.discrete.count_model import ZeroInflatedNegativeBinomialP
+from statsmodels.discrete.truncated_model import HurdleCountModel
+from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
+
+from analysis.geo import MEXICO_METRIC_CRS
+
+NORTHERN_BORDER_STATES: tuple[str, ...] = ("02", "05", "08", "19", "26", "28")
+COVARIATES: list[str] = ["log10_pop", "border_state", "capital", "coastal"]
+TERM_LABELS: dict[str, str] = {
+    "const": "Constante", "log10_pop": "Población (×10)", "border_state": "Estado fronterizo del norte",
+    "capital": "Capital estatal", "coastal": "Municipio costero", "alpha": "Dispersión (alfa)",
+}
+#: ISO numeric codes of Mexico's land neighbours in the world map (United States, Guatemala, Belize).
+LAND_NEIGHBOURS: tuple[str, ...] = ("840", "320", "084")
+
+
+def coastal_flags(boundaries: gpd.GeoDataFrame, world: gpd.GeoDataFrame, touch_m: float = 500.0,
+                  border_buffer_km: float = 10.0) -> pd.Series:
+    """True for municipalities whose polygon touches the national coastline.
+
+    The national outline is the union of all municipal polygons; its exterior rings (holes such
+    as lakes dropped) are coast plus land borders. The land borders are removed by cutting out
+    everything within ``border_buffer_km`` of the United States, Guatemala and Belize in the
+    1:110m world map (coarse, hence the generous buffer). A municipality is coastal when it lies
+    within ``touch_m`` metres of what remains. Islands count (their whole outline is coast).
+    """
+    munis = boundaries.to_crs(MEXICO_METRIC_CRS)
+    outline = munis.union_all()
+    polys = getattr(outline, "geoms", [outline])
+    rings = gpd.GeoSeries([p.exterior for p in polys], crs=MEXICO_METRIC_CRS).union_all()
+    neighbours = world[world.iso_numeric.isin(LAND_NEIGHBOURS)].to_crs(MEXICO_METRIC_CRS)
+    coast = rings.difference(neighbours.buffer(border_buffer_km * 1000).union_all())
+    flags = munis.geometry.distance(coast) <= touch_m
+    return pd.Series(flags.to_numpy(), index=munis.inegi_code.to_numpy(), name="coastal")
+
+
+def model_frame(by_muni: pd.DataFrame, capitals: pd.DataFrame, coastal: pd.Series) -> pd.DataFrame:
+    """One row per municipality: n_links, covariates and state_code (the cluster)."""
+    df = by_muni[["inegi_code", "state_code", "name", "population_2020", "n_links"]].copy()
+    if (df.population_2020 <= 0).any():
+        raise ValueError("Municipalities with population 0 cannot enter a model on log population.")
+    df["log10_pop"] = np.log10(df.population_2020)
+    df["border_state"] = df.state_code.isin(NORTHERN_BORDER_STATES).astype(int)
+    df["capital"] = df.inegi_code.isin(set(capitals.inegi_code)).astype(int)
+    missing = sorted(set(df.inegi_code) - set(coastal.index))
+    if missing:
+        raise ValueError(f"No coastal flag for municipalities {missing[:5]}.")
+    df["coastal"] = df.inegi_code.map(coastal).astype(int)
+    return df.reset_index(drop=True)
+
+
+@dataclass
+class Fit:
+    """A fitted model, whether it converged, and the warnings it raised."""
+
+    name: str
+    result: object
+    converged: bool
+    warnings: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+
+
+def _fit(name: str, model: object, terms: list[str], **kwargs: object) -> Fit:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        warnings.simplefilter("always", HessianInversionWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = model.fit(disp=0, **kwargs)  # type: ignore[attr-defined]
+    converged = bool(result.mle_retvals.get("converged", True)) if hasattr(result, "mle_retvals") else True
+    msgs = sorted({f"{w.category.__name__}: {str(w.message).splitlines()[0]}" for w in caught
+                   if issubclass(w.category, ConvergenceWarning | HessianInversionWarning)})
+    return Fit(name, result, converged and not any("Convergence" in m for m in msgs), msgs, terms)
+
+
+def fit_models(df: pd.DataFrame, covariates: list[str] | None = None, cluster: bool = True) -> dict[str, Fit]:
+    """Fit Poisson, NB2, ZINB and hurdle models (clustered by state for Poisson and NB2)."""
+    covs = covariates or COVARIATES
+    y, X = df.n_links.to_numpy(), sm.add_constant(df[covs].astype(float))
+    cov = {"cov_type": "cluster", "cov_kwds": {"groups": df.state_code.astype(int).to_numpy()}} if cluster else {}
+    infl = sm.add_constant(df[["log10_pop"]].astype(float))
+    terms = list(X.columns)
+    return {
+        "poisson": _fit("poisson", sm.Poisson(y, X), terms, maxiter=200, **cov),
+        "nb2": _fit("nb2", sm.NegativeBinomial(y, X, loglike_method="nb2"), terms, maxiter=500, **cov),
+        "zinb": _fit("zinb", ZeroInflatedNegativeBinomialP(y, X, exog_infl=infl, p=2), terms, maxiter=2000, **cov,
+                     method="bfgs"),
+        "hurdle": _fit("hurdle", HurdleCountModel(y, X, dist="negbin", zerodist="poisson"), terms, maxiter=2000),
+    }
+
+
+def comparison_table(fits: dict[str, Fit]) -> pd.DataFrame:
+    """Log-likelihood, parameters, AIC, BIC and convergence per model."""
+    rows = [{"model": k, "loglik": round(float(f.result.llf), 3), "n_params": len(f.result.params),
+             "aic": round(float(f.result.aic), 3), "bic": round(float(f.result.bic), 3), "converged": f.converged,
+             "warnings": "; ".join(f.warnings)} for k, f in fits.items()]
+    return pd.DataFrame(rows)
+
+
+def lr_test_poisson_nb2(fits: dict[str, Fit]) -> dict[str, float]:
+    """LR test of alpha = 0 (Poisson inside NB2); the p-value is halved because alpha = 0 is a boundary."""
+    lr = 2 * (fits["nb2"].result.llf - fits["poisson"].result.llf)
+    return {"lr": round(float(lr), 3), "df": 1, "p_value": float(0.5 * stats.chi2.sf(lr, 1))}
+
+
+def _loglikeobs(fit: Fit) -> np.ndarray:
+    return np.asarray(fit.result.model.loglikeobs(np.asarray(fit.result.params)))
+
+
+def vuong_test(fit_a: Fit, fit_b: Fit) -> dict[str, float]:
+    """Vuong's statistic for non-nested models (positive favours ``fit_a``), raw and BIC-corrected.
+
+    p-values are one-sided for the sign observed (P(Z > |V|)). For zero-inflated against plain
+    models the test is known to be imperfect (Wilson, 2015); read it with AIC/BIC and the rootogram.
+    """
+    m = _loglikeobs(fit_a) - _loglikeobs(fit_b)
+    n = len(m)
+    k_diff = len(fit_a.result.params) - len(fit_b.result.params)
+    out = {}
+    for label, adj in (("raw", 0.0), ("bic", k_diff * np.log(n) / 2)):
+        v = (m.sum() - adj) / (np.sqrt(n) * m.std(ddof=1))
+        out[f"vuong_{label}"] = round(float(v), 3)
+        out[f"p_value_{label}"] = float(stats.norm.sf(abs(v)))
+    return out
+
+
+def _param_names(fit: Fit) -> list[str]:
+    """Parameter names with the model's parts spelled out: 'inflate_'/'zero_' prefixes, 'alpha'."""
+    res = fit.result
+    n = len(np.asarray(res.params))
+    if fit.name == "hurdle":  # statsmodels names them zm_x1..., x1...; restore the covariate names
+        return [f"zero_{t}" for t in fit.terms] + fit.terms + ["alpha"] * (n - 2 * len(fit.terms))
+    if fit.name == "zinb":
+        return list(res.model.exog_names)
+    return fit.terms + ["alpha"] * (n - len(fit.terms))
+
+
+def irr_table(fit: Fit, model_label: str | None = None) -> pd.DataFrame:
+    """Incidence-rate ratios with 95 % intervals for the count part (inflation/zero parts and alpha left out)."""
+    res = fit.result
+    rows = []
+    for name, b, (lo, hi), p in zip(_param_names(fit), np.asarray(res.params), np.asarray(res.conf_int()),
+                                    np.asarray(res.pvalues), strict=True):
+        if name in fit.terms:
+            rows.append({"model": model_label or fit.name, "term": name, "irr": float(np.exp(b)),
+                         "ci_low": float(np.exp(lo)), "ci_high": float(np.exp(hi)), "p_value": float(p),
+                         "se_type": getattr(res, "cov_type", "nonrobust")})
+    return pd.DataFrame(rows)
+
+
+def predicted_frequencies(fit: Fit, max_count: int) -> np.ndarray:
+    """Expected number of municipalities with 0..max_count links under a fitted model."""
+    res = fit.result
+    if fit.name in {"poisson", "nb2"}:
+        probs = res.model.get_distribution(np.asarray(res.params)).pmf(np.arange(max_count + 1)[:, None]).T
+    else:
+        probs = res.predict(which="prob", y_values=np.arange(max_count + 1))
+    return np.asarray(probs).sum(axis=0)
+
+
+def plot_rootograms(fits: dict[str, Fit], y: np.ndarray, max_count: int = 20) -> plt.Figure:
+    """Hanging rootograms: bars of sqrt(observed) hang from the curve of sqrt(expected)."""
+    observed = np.bincount(np.minimum(y, max_count + 1), minlength=max_count + 2)[: max_count + 1]
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7), sharex=True, sharey=True)
+    ks = np.arange(max_count + 1)
+    titles = {"poisson": "Poisson", "nb2": "Binomial negativa (NB2)", "zinb": "NB2 inflada en ceros",
+              "hurdle": "Hurdle (NB2 truncada)"}
+    palette = sns.color_palette()
+    for ax, (name, fit) in zip(axes.ravel(), fits.items(), strict=True):
+        expected = np.sqrt(predicted_frequencies(fit, max_count))
+        ax.bar(ks, np.sqrt(observed), bottom=expected - np.sqrt(observed), color=palette[0], alpha=0.6,
+               label="Observado (colgante)")
+        ax.plot(ks, expected, color=palette[1], marker="o", markersize=3, label="Esperado")
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_title(titles.get(name, name))
+    for ax in axes[1]:
+        ax.set_xlabel("Vínculos internacionales del municipio")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("√ frecuencia")
+    axes[0, 0].legend(loc="upper right")
+    fig.suptitle("Rootogramas colgantes de los modelos de conteo")
+    fig.tight_layout()
+    return fig
