@@ -131,6 +131,21 @@ def pseudonymise_corpus(corpus: Iterable[Transcript], register: Register) -> lis
     return out
 
 
+def _name_patterns(register: Register) -> dict[str, re.Pattern[str]]:
+    return {n: re.compile(r"(?<![a-z0-9])" + re.escape(normalise(n)) + r"(?![a-z0-9])") for n in register.names}
+
+
+def find_names(text: str, register: Register) -> list[str]:
+    """Register names or aliases present in ``text`` (accent- and case-blind, whole words)."""
+    norm = normalise(text)
+    return [n for n, pat in _name_patterns(register).items() if pat.search(norm)]
+
+
+def names_in_corpus(corpus: Iterable[Transcript], register: Register) -> list[tuple[str, str]]:
+    """(transcript id, name) for every register name still present in a corpus."""
+    return [(t.id, n) for t in corpus for n in find_names(t.plain_text(), register)]
+
+
 def _texts(path: Path) -> Iterable[tuple[str, str]]:
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as z:
@@ -144,7 +159,7 @@ def find_leaks(targets: Iterable[Path], register: Register,
                suffixes: tuple[str, ...] = (".csv", ".txt", ".md", ".html", ".xml", ".qdc", ".qdpx", ".qde",
                                             ".json", ".svg", ".yml", ".ipynb", ".js")) -> list[tuple[str, str]]:
     """(file, name) for every register name or alias found in the files under ``targets``."""
-    patterns = {n: re.compile(r"(?<![a-z0-9])" + re.escape(normalise(n)) + r"(?![a-z0-9])") for n in register.names}
+    patterns = _name_patterns(register)
     leaks = []
     for target in targets:
         target = Path(target)

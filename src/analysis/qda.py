@@ -423,6 +423,15 @@ def cooccurrence(codes: pd.DataFrame, unit: str = "turn") -> tuple[pd.DataFrame,
             pd.DataFrame(c.round(3), index=names, columns=names))
 
 
+def top_pairs(counts: pd.DataFrame, coef: pd.DataFrame, k: int = 5) -> pd.DataFrame:
+    """The ``k`` code pairs with the highest c-coefficient (ties: more units, then names)."""
+    names = list(coef.index)
+    rows = [(a, b, int(counts.loc[a, b]), float(coef.loc[a, b])) for i, a in enumerate(names) for b in names[i + 1:]]
+    df = pd.DataFrame(rows, columns=["code_a", "code_b", "n", "c"])
+    df = df[df.n > 0].sort_values(["c", "n", "code_a", "code_b"], ascending=[False, False, True, True])
+    return df.head(k).reset_index(drop=True)
+
+
 def key_quotes(codes: pd.DataFrame, codebook: Codebook, k: int = 2, min_chars: int = 50,
                max_chars: int = 320) -> pd.DataFrame:
     """Up to ``k`` quotes per code from different documents, best first.

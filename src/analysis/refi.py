@@ -162,7 +162,7 @@ def project_xml(corpus: Iterable[Transcript], codes: pd.DataFrame, cb: Codebook,
         files[fname] = t.plain_text()
         src = ET.SubElement(sources_el, f"{{{ns}}}TextSource",
                             {"guid": sguid, "name": t.id, "plainTextPath": f"internal://{fname}", "creatingUser": user})
-        desc = ", ".join(f"{k}: {t.meta[k]}" for k in ("informant_role", "organisation_type", "municipality", "date", "synthetic")
+        desc = ", ".join(f"{k}: {t.meta[k]}" for k in ("informant_role", "organisation_type", "synthetic")
                          if k in t.meta)
         ET.SubElement(src, f"{{{ns}}}Description").text = desc
         seg_ids = seg_first[seg_first.doc_id == t.id].sort_values("start").index

@@ -37,16 +37,25 @@ class GoldError(ValueError):
 
 
 def load_gold(source: Path, codebook: Codebook, segments: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Read one gold CSV or every ``*.csv`` of a folder; validate codes and (if given) segments."""
+    """Read one gold CSV or every ``*.csv`` of a folder; validate codes and (if given) segments.
+
+    With ``segments``, rows of transcripts that are not in the segmented corpus are set aside;
+    their number is in ``gold.attrs["set_aside"]``.
+    """
     source = Path(source)
     files = sorted(source.glob("*.csv")) if source.is_dir() else [source]
     frames = []
+    set_aside = 0
     seg_text = segments.set_index("segment_id").text if segments is not None else None
     for f in files:
         df = pd.read_csv(f, dtype=str, keep_default_na=False)
         missing = set(GOLD_COLUMNS) - set(df.columns)
         if missing:
             raise GoldError(f"{f.name}, line 1: missing column(s) {sorted(missing)}; expected {GOLD_COLUMNS}.")
+        if segments is not None:
+            loaded = df.doc_id.isin(set(segments.doc_id))
+            set_aside += int((~loaded).sum())
+            df = df[loaded]
         for i, row in df.iterrows():
             line = int(i) + 2
             for code in _split(row["codes"]):
@@ -63,6 +72,7 @@ def load_gold(source: Path, codebook: Codebook, segments: pd.DataFrame | None = 
     if not frames:
         raise GoldError(f"{source}: no gold files (*.csv).")
     gold = pd.concat(frames, ignore_index=True)
+    gold.attrs["set_aside"] = set_aside
     dup = gold[gold.duplicated(["segment_id", "coder"])]
     if len(dup):
         first = dup.iloc[0]
