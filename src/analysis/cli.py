@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("analysis.pipeline", "execute the notebooks in order with papermill"),
     "sdg": ("analysis.cli_sdg", "code texts against the 17 Sustainable Development Goals (ODS)"),
     "code": ("analysis.cli_code", "code interview transcripts with a codebook (segment x code table)"),
+    "partners": ("analysis.cli_partners", "recommend foreign partner cities for a Mexican municipality"),
 }
 
 

@@ -1,0 +1,545 @@
+"""Partner finder ("ciberparadiplomacia"): foreign cities a Mexican municipality could twin with.
+
+The twinning network is bipartite: Mexican municipalities on one side, foreign cities on the
+other (a foreign city is its normalised name plus its ISO3 country). For a municipality ``m`` the
+score of a candidate city ``p`` (one ``m`` is not yet twinned with) blends three components, each
+scaled to [0, 1] by its maximum over the candidates:
+
+- ``network``: the partners of municipalities that share partners with ``m``:
+  sum over municipalities n of cos(m, n) * A[n, p], with cos the cosine of the rows of the
+  bipartite adjacency A. Zero for a municipality without links.
+- ``profile``: the partners of the ``k`` linked municipalities most similar to ``m`` by profile
+  (population, state, region, border and coast, distance; see ``profile_similarity``):
+  sum over those n of s(m, n) * A[n, p].
+- ``popularity``: log(1 + number of Mexican municipalities twinned with p), a prior that gives
+  every municipality, linked or not, a sensible list.
+
+score = w_network * network + w_profile * profile + w_popularity * popularity; the three
+weighted terms are reported as the score's decomposition, and a sentence in Spanish names the
+municipalities behind each term. Ties are broken by the city's name, then its country.
+A municipality whose profile is incomplete gets an explained fallback: its network component
+(if it has links) and the popularity of each city within its region (or the nation).
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.countries import iso3_name_es
+from analysis.textnorm import normalise
+
+DEFAULT_K = 10
+#: Weights of the profile-similarity terms (fixed by design, documented in notebook 06).
+PROFILE_FEATURE_WEIGHTS: dict[str, float] = {
+    "population": 1.0, "state": 1.0, "region": 0.5, "northern_border_state": 0.5,
+    "coastal": 1.0, "us_border": 1.0, "south_border": 0.5, "distance": 1.0,
+}
+#: Scale (km) of the distance term exp(-d / DISTANCE_SCALE_KM).
+DISTANCE_SCALE_KM = 300.0
+_REQUIRED_PROFILE = ("log10_population", "region", "coastal", "us_border", "south_border", "lat", "lon")
+COMPONENTS = ("network", "profile", "popularity")
+_SCORE_DECIMALS = 12
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Blend weights of the three components (they need not sum to one)."""
+
+    network: float = 0.3
+    profile: float = 0.3
+    popularity: float = 0.4
+
+    def as_array(self) -> np.ndarray:
+        return np.array([self.network, self.profile, self.popularity], dtype=float)
+
+
+#: Weights tuned by leave-one-link-out on every municipality with two or more links (notebook 06
+#: reports the cross-fitted evaluation that chose them).
+DEFAULT_WEIGHTS = Weights()
+
+
+class PartnerError(ValueError):
+    """Base class of the partner finder's input errors."""
+
+
+class UnknownMunicipalityError(PartnerError):
+    """A code or name that matches no municipality; ``suggestions`` holds the closest ones."""
+
+    def __init__(self, query: str, suggestions: list[tuple[str, str]]):
+        self.query, self.suggestions = query, suggestions
+        hint = "; ".join(n for _, n in suggestions) or "ningún nombre parecido"
+        super().__init__(f"No hay ningún municipio con el código o nombre {query!r}. ¿Quiso decir: {hint}?")
+
+
+class AmbiguousMunicipalityError(PartnerError):
+    """A name shared by several municipalities; ``candidates`` holds (code, label) pairs."""
+
+    def __init__(self, query: str, candidates: list[tuple[str, str]]):
+        self.query, self.candidates = query, candidates
+        super().__init__(f"{query!r} designa {len(candidates)} municipios; indique el código INEGI "
+                         "o añada el estado ('Nombre, Estado'):")
+
+
+class UnknownCountryError(PartnerError):
+    """A country filter with no city in the network."""
+
+
+@dataclass
+class Recommendation:
+    """The answer for one municipality: the ranked table and how it was obtained."""
+
+    inegi_code: str
+    label: str
+    method: str
+    note: str
+    table: pd.DataFrame
+    n_links: int = 0
+    existing: list[str] = field(default_factory=list)
+
+
+def partner_key(city: str, iso3: str) -> str:
+    """Identifier of a foreign city: normalised name and ISO3 code, e.g. 'laredo|USA'."""
+    return f"{normalise(city)}|{str(iso3).strip().upper()}"
+
+
+def network_links(twinnings: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Matched municipal links (reciprocal duplicates excluded), one row per municipality-city pair.
+
+    Returns the links and the counts of what came in, what was kept and what was set aside.
+    """
+    counts = {"rows_in": len(twinnings)}
+    recip = twinnings.reciprocal_duplicate.astype(str).str.strip().str.lower() == "true"
+    code = twinnings.inegi_code.fillna("").astype(str).str.strip()
+    ok = (twinnings.match_status == "matched") & ~recip & code.str.fullmatch(r"\d{5}")
+    counts["set_aside_not_matched"] = int((twinnings.match_status != "matched").sum())
+    counts["set_aside_reciprocal_duplicate"] = int(((twinnings.match_status == "matched") & recip).sum())
+    counts["set_aside_no_code"] = int(((twinnings.match_status == "matched") & ~recip & ~code.str.fullmatch(r"\d{5}")).sum())
+    links = twinnings.loc[ok, ["partner_city", "partner_country_iso3", "partner_lat", "partner_lon"]].copy()
+    links.insert(0, "inegi_code", code[ok])
+    links["partner_key"] = [partner_key(c, i) for c, i in zip(links.partner_city, links.partner_country_iso3, strict=True)]
+    dup = links.duplicated(["inegi_code", "partner_key"])
+    counts["set_aside_repeated_pair"] = int(dup.sum())
+    links = links[~dup].sort_values(["inegi_code", "partner_key"]).reset_index(drop=True)
+    counts["links_kept"] = len(links)
+    return links, counts
+
+
+def profile_similarity(query: pd.Series, others: pd.DataFrame) -> np.ndarray:
+    """Similarity in [0, 1] of one profile to each row of ``others`` (weighted mean of agreements)."""
+    w = PROFILE_FEATURE_WEIGHTS
+    terms = {
+        "population": np.exp(-np.abs(others.log10_population.to_numpy(float) - float(query.log10_population))),
+        "state": (others.state_code.to_numpy() == query.state_code).astype(float),
+        "region": (others.region.to_numpy() == query.region).astype(float),
+    }
+    for flag in ("northern_border_state", "coastal", "us_border", "south_border"):
+        terms[flag] = (others[flag].astype("Float64").to_numpy(dtype=float, na_value=np.nan) == float(bool(query[flag])))
+    from analysis.geo import haversine_km
+
+    d = haversine_km(float(query.lat), float(query.lon), others.lat.to_numpy(float), others.lon.to_numpy(float))
+    terms["distance"] = np.exp(-d / DISTANCE_SCALE_KM)
+    total = sum(w[k] * np.nan_to_num(v, nan=0.0) for k, v in terms.items())
+    return np.asarray(total / sum(w.values()))
+
+
+def _scaled(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    top = float(x[mask].max()) if mask.any() else 0.0
+    return x / top if top > 0 else np.zeros_like(x)
+
+
+class PartnerIndex:
+    """The bipartite twinning network plus municipal profiles, ready to answer queries fast."""
+
+    def __init__(self, codes: list[str], munis: pd.DataFrame, profiles: pd.DataFrame, partners: pd.DataFrame,
+                 adjacency: np.ndarray, weights: Weights, k: int, link_counts: dict[str, int]):
+        self.codes, self.munis, self.profiles, self.partners = codes, munis, profiles, partners
+        self.A, self.weights, self.k, self.link_counts = adjacency, weights, k, link_counts
+        self.pos = {c: i for i, c in enumerate(codes)}
+        norms = np.linalg.norm(adjacency, axis=1)
+        self.A_unit = np.divide(adjacency, norms[:, None], out=np.zeros_like(adjacency), where=norms[:, None] > 0)
+        self.degree = adjacency.sum(axis=0)
+        self.linked = np.flatnonzero(adjacency.sum(axis=1) > 0)
+        self.complete = profiles[list(_REQUIRED_PROFILE)].notna().all(axis=1).to_numpy()
+        self.region = profiles.region.fillna("").to_numpy()
+        order = partners.sort_values(["sort_name", "partner_country_iso3"]).index.to_numpy()
+        self.name_rank = np.empty(len(partners), dtype=int)
+        self.name_rank[order] = np.arange(len(partners))
+        self._names = self._name_index()
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def build(cls, twinnings: pd.DataFrame, municipalities: pd.DataFrame, profiles: pd.DataFrame,
+              weights: Weights | None = None, k: int = DEFAULT_K) -> PartnerIndex:
+        """Index the matched links of ``twinnings`` over the municipalities of ``municipalities``."""
+        links, counts = network_links(twinnings)
+        munis = municipalities.sort_values("inegi_code").reset_index(drop=True)
+        codes = munis.inegi_code.astype(str).tolist()
+        unknown = sorted(set(links.inegi_code) - set(codes))
+        if unknown:
+            raise PartnerError(f"twinnings: {len(unknown)} code(s) absent from the municipality table, e.g. {unknown[:3]}.")
+        prof = pd.DataFrame({"inegi_code": codes}).merge(profiles, on="inegi_code", how="left",
+                                                           suffixes=("", "_p"), validate="one_to_one")
+        if "state_code" not in prof or prof.state_code.isna().any():
+            prof["state_code"] = munis.state_code.astype(str).str.zfill(2).to_numpy()
+        partners = cls._partner_table(links)
+        pidx = {k_: i for i, k_ in enumerate(partners.partner_key)}
+        A = np.zeros((len(codes), len(partners)), dtype=float)
+        pos = {c: i for i, c in enumerate(codes)}
+        A[[pos[c] for c in links.inegi_code], [pidx[p] for p in links.partner_key]] = 1.0
+        return cls(codes, munis, prof, partners, A, weights or DEFAULT_WEIGHTS, k, counts)
+
+    @staticmethod
+    def _partner_table(links: pd.DataFrame) -> pd.DataFrame:
+        """One row per foreign city: key, most frequent spelling, country, mean coordinates."""
+        spelled = (links.groupby(["partner_key", "partner_city"]).size().rename("n").reset_index()
+                   .sort_values(["partner_key", "n", "partner_city"], ascending=[True, False, True])
+                   .drop_duplicates("partner_key"))
+        geo = links.groupby("partner_key").agg(partner_country_iso3=("partner_country_iso3", "first"),
+                                               partner_lat=("partner_lat", "mean"), partner_lon=("partner_lon", "mean"))
+        out = spelled[["partner_key", "partner_city"]].merge(geo, on="partner_key").sort_values("partner_key")
+        out["partner_country"] = [iso3_name_es(i) for i in out.partner_country_iso3]
+        out["sort_name"] = out.partner_city.map(normalise)
+        return out.reset_index(drop=True)
+
+    def _name_index(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = {}
+        for cols in (("name", "catalogue_name"), ("seat_name",)):
+            for col in cols:
+                for code, name in zip(self.munis.inegi_code, self.munis[col].fillna(""), strict=True):
+                    if name:
+                        index.setdefault(f"{cols[0]}:{normalise(name)}", []).append(code)
+        return {k: sorted(set(v)) for k, v in index.items()}
+
+    # ------------------------------------------------------------------ lookup
+    def label(self, code: str) -> str:
+        """'Benito Juárez, Quintana Roo (23005)'."""
+        row = self.munis.iloc[self.pos[code]]
+        return f"{row['name']}, {row['state_name']} ({code})"
+
+    def long_label(self, code: str) -> str:
+        """The label plus the seat's name when it differs: '... (23005), cabecera Cancún'."""
+        row = self.munis.iloc[self.pos[code]]
+        seat = row["seat_name"]
+        extra = f", cabecera {seat}" if isinstance(seat, str) and normalise(seat) != normalise(row["name"]) else ""
+        return self.label(code) + extra
+
+    def short_label(self, code: str) -> str:
+        row = self.munis.iloc[self.pos[code]]
+        return f"{row['name']} ({row['state_abbr']})"
+
+    def resolve(self, query: str) -> str:
+        """INEGI code for a code or a name (accent-blind; 'Nombre, Estado' narrows by state)."""
+        raw = str(query).strip()
+        if raw.isdigit() and len(raw) <= 5:
+            code = raw.zfill(5)
+            if code in self.pos:
+                return code
+            close = difflib.get_close_matches(code, self.codes, n=5, cutoff=0.6)
+            raise UnknownMunicipalityError(raw, [(c, self.long_label(c)) for c in close])
+        name, _, state = raw.partition(",")
+        q = normalise(name)
+        hits = self._names.get(f"name:{q}") or self._names.get(f"seat_name:{q}") or []
+        if state.strip():
+            s = normalise(state)
+            hits = [c for c in hits if s in {normalise(self.munis.iloc[self.pos[c]][f]) for f in ("state_name", "state_abbr")}]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise AmbiguousMunicipalityError(raw, [(c, self.long_label(c)) for c in hits])
+        keys = [k.split(":", 1)[1] for k in self._names]
+        close = difflib.get_close_matches(q, sorted(set(keys)), n=5, cutoff=0.6)
+        found = sorted({c for k in close for pre in ("name", "seat_name") for c in self._names.get(f"{pre}:{k}", [])})
+        raise UnknownMunicipalityError(raw, [(c, self.long_label(c)) for c in found[:8]])
+
+    # ------------------------------------------------------------------ scoring
+    def profile_neighbours(self, i: int, k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The k linked municipalities most similar to municipality i by profile, and their similarity."""
+        k = k or self.k
+        others = self.linked[self.linked != i]
+        sims = profile_similarity(self.profiles.iloc[i], self.profiles.iloc[others])
+        order = np.lexsort((others, -np.round(sims, _SCORE_DECIMALS)))[:k]
+        return others[order], sims[order]
+
+    def raw_components(self, i: int, row: np.ndarray | None = None, degree: np.ndarray | None = None,
+                       ks: tuple[int, ...] | None = None) -> dict[str, np.ndarray]:
+        """Un-scaled components for municipality i; ``row``/``degree`` override its links (for evaluation)."""
+        row = self.A[i] if row is None else row
+        degree = self.degree if degree is None else degree
+        norm = np.linalg.norm(row)
+        cos = self.A_unit @ (row / norm) if norm > 0 else np.zeros(len(self.codes))
+        cos[i] = 0.0
+        out = {"network": cos @ self.A, "popularity": np.log1p(degree), "_cos": cos}
+        if self.complete[i]:
+            for k in ks or (self.k,):
+                nb, sims = self.profile_neighbours(i, k)
+                out[f"profile@{k}"] = sims @ self.A[nb]
+        return out
+
+    def candidates(self, row: np.ndarray, degree: np.ndarray, country: str | None = None) -> np.ndarray:
+        mask = (degree > 0) & (row == 0)
+        if country:
+            mask &= (self.partners.partner_country_iso3 == country).to_numpy()
+        return mask
+
+    def ranking(self, score: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Indices of candidate cities, best first; ties by name then country."""
+        idx = np.flatnonzero(mask)
+        return idx[np.lexsort((self.name_rank[idx], -np.round(score[idx], _SCORE_DECIMALS)))]
+
+    def recommend(self, code: str, top: int = 10, country: str | None = None) -> Recommendation:
+        """Top ``top`` foreign cities for municipality ``code`` (optionally in one ISO3 country)."""
+        if code not in self.pos:
+            code = self.resolve(code)
+        if top < 1:
+            raise PartnerError(f"--top must be at least 1 (got {top}).")
+        country = self._check_country(country)
+        i = self.pos[code]
+        row = self.A[i]
+        comps = self.raw_components(i)
+        mask = self.candidates(row, self.degree, country)
+        w = self.weights
+        if self.complete[i]:
+            method, note = "mezcla", self._note_blend(i)
+            parts = {"network": w.network * _scaled(comps["network"], mask),
+                     "profile": w.profile * _scaled(comps[f"profile@{self.k}"], mask),
+                     "popularity": w.popularity * _scaled(comps["popularity"], mask)}
+            pop_scope = "de México"
+        else:
+            method, note, pop_deg, pop_scope = self._fallback(i)
+            mask = mask & (pop_deg > 0) if pop_deg.any() else mask
+            parts = {"network": w.network * _scaled(comps["network"], mask), "profile": np.zeros(len(mask)),
+                     "popularity": (w.profile + w.popularity) * _scaled(np.log1p(pop_deg), mask)}
+        score = sum(parts.values())
+        chosen = self.ranking(score, mask)[:top]
+        table = self._table(i, chosen, score, parts, comps, pop_scope, method)
+        existing = self.partners.partner_city.to_numpy()[row > 0].tolist()
+        return Recommendation(code, self.label(code), method, note, table, int(row.sum()), sorted(existing))
+
+    def _check_country(self, country: str | None) -> str | None:
+        if not country:
+            return None
+        iso = country.strip().upper()
+        present = sorted(set(self.partners.partner_country_iso3))
+        if iso not in present:
+            close = difflib.get_close_matches(iso, present, n=5, cutoff=0.3)
+            raise UnknownCountryError(
+                f"Ninguna ciudad del país {iso!r} figura en la red de hermanamientos. "
+                f"Códigos ISO3 parecidos presentes: {', '.join(close) or 'ninguno'}; hay {len(present)} países."
+            )
+        return iso
+
+    def _note_blend(self, i: int) -> str:
+        n = int(self.A[i].sum())
+        if n == 0:
+            return ("El municipio no tiene hermanamientos registrados: la lista se basa en los socios de municipios "
+                    "de perfil parecido y en la popularidad de cada ciudad.")
+        return (f"El municipio tiene {n} hermanamiento(s) registrado(s) (excluidos de la lista); se combinan los socios "
+                "de municipios con socios en común, los de municipios de perfil parecido y la popularidad.")
+
+    def _fallback(self, i: int) -> tuple[str, str, np.ndarray, str]:
+        missing = [c for c in _REQUIRED_PROFILE if pd.isna(self.profiles.iloc[i][c])]
+        region = self.region[i]
+        if region:
+            deg = self.A[self.region == region].sum(axis=0)
+            deg[self.A[i] > 0] = 0
+        else:
+            deg = np.zeros(self.A.shape[1])
+        if deg.any():
+            return ("popularidad regional",
+                    f"Perfil incompleto (faltan: {', '.join(missing)}): no se comparan perfiles; la lista usa la "
+                    f"popularidad de cada ciudad entre los municipios de la región {region}"
+                    + (" y los socios de municipios con socios en común." if self.A[i].any() else "."),
+                    deg, f"de la región {region}")
+        return ("popularidad nacional",
+                f"Perfil incompleto (faltan: {', '.join(missing)}) y sin región conocida o sin socios en ella: "
+                "la lista usa la popularidad nacional de cada ciudad.", self.degree, "de México")
+
+    def _table(self, i: int, chosen: np.ndarray, score: np.ndarray, parts: dict[str, np.ndarray],
+               comps: dict[str, np.ndarray], pop_scope: str, method: str) -> pd.DataFrame:
+        nb, sims = (self.profile_neighbours(i) if method == "mezcla" else (np.array([], int), np.array([])))
+        rows = []
+        for rank, p in enumerate(chosen, start=1):
+            reasons = []
+            for comp in sorted(COMPONENTS, key=lambda c: (-parts[c][p], COMPONENTS.index(c))):
+                if parts[comp][p] <= 0:
+                    continue
+                if comp == "network":
+                    who = np.flatnonzero((comps["_cos"] > 0) & (self.A[:, p] > 0))
+                    who = who[np.lexsort((who, -comps["_cos"][who]))]
+                    reasons.append(self._clause(who, "que comparten socios con el suyo"))
+                elif comp == "profile":
+                    who = nb[self.A[nb, p] > 0]
+                    reasons.append(self._clause(who, "parecidos al suyo"))
+                else:
+                    d = int(self.degree[p]) if pop_scope == "de México" else int(self.A[self.region == self.region[i], p].sum())
+                    reasons.append(f"hermanada con {d} municipio{'s' if d != 1 else ''} {pop_scope} en total")
+            part = self.partners.iloc[p]
+            rows.append({
+                "rank": rank, "partner_city": part.partner_city, "partner_country_iso3": part.partner_country_iso3,
+                "partner_country": part.partner_country, "score": round(float(score[p]), 4),
+                **{c: round(float(parts[c][p]), 4) for c in COMPONENTS},
+                "mexican_links": int(self.degree[p]), "reason": _sentence("; ".join(reasons)),
+            })
+        cols = ["rank", "partner_city", "partner_country_iso3", "partner_country", "score", *COMPONENTS, "mexican_links", "reason"]
+        return pd.DataFrame(rows, columns=cols)
+
+    def _clause(self, who: np.ndarray, what: str) -> str:
+        names = [self.short_label(self.codes[j]) for j in who[:3]]
+        more = f" y {len(who) - 3} más" if len(who) > 3 else ""
+        plural = "municipios" if len(who) != 1 else "municipio"
+        adj = what if len(who) != 1 else what.replace("comparten", "comparte").replace("parecidos", "parecido")
+        return f"hermanada con {len(who)} {plural} {adj}: {', '.join(names)}{more}"
+
+
+def _sentence(text: str) -> str:
+    return (text[:1].upper() + text[1:] + ".") if text else ""
+
+
+# ---------------------------------------------------------------------- evaluation
+def leave_one_link_out(index: PartnerIndex, min_links: int = 2, ks: tuple[int, ...] = (DEFAULT_K,),
+                       seed: int = 0) -> pd.DataFrame:
+    """Hide each link of every municipality with ``min_links`` or more links, one at a time.
+
+    One row per hidden link, holding the scaled components of every candidate (for blending
+    later), the hidden city's index, and the rank a seeded random ordering gives it.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    eligible = [i for i in range(len(index.codes)) if index.A[i].sum() >= min_links and index.complete[i]]
+    for i in eligible:
+        for p in np.flatnonzero(index.A[i]):
+            row = index.A[i].copy()
+            row[p] = 0.0
+            degree = index.degree.copy()
+            degree[p] -= 1
+            comps = index.raw_components(i, row, degree, ks)
+            mask = index.candidates(row, degree)
+            scaled = {c: _scaled(v, mask) for c, v in comps.items() if not c.startswith("_")}
+            rnd = rng.random(len(mask))
+            rows.append({"inegi_code": index.codes[i], "partner": int(p), "in_network": bool(mask[p]),
+                         "mask": mask, "components": scaled,
+                         "rank_random": _rank_of(index, rnd, mask, p)})
+    return pd.DataFrame(rows)
+
+
+def _rank_of(index: PartnerIndex, score: np.ndarray, mask: np.ndarray, p: int) -> float:
+    """1-based rank of city p among the candidates, or inf when it is not a candidate."""
+    if not mask[p]:
+        return float("inf")
+    s = np.round(score, _SCORE_DECIMALS)
+    better = mask & ((s > s[p]) | ((s == s[p]) & (index.name_rank < index.name_rank[p])))
+    return float(better.sum() + 1)
+
+
+def blend_ranks(index: PartnerIndex, loo: pd.DataFrame, weights: Weights, k: int) -> np.ndarray:
+    """Rank of the hidden city under one blend, for every hidden link of ``loo``."""
+    w = weights.as_array()
+    out = np.empty(len(loo))
+    for j, r in enumerate(loo.itertuples()):
+        c = r.components
+        score = w[0] * c["network"] + w[1] * c[f"profile@{k}"] + w[2] * c["popularity"]
+        out[j] = _rank_of(index, score, r.mask, r.partner)
+    return out
+
+
+def weight_grid(step: float = 0.1) -> list[Weights]:
+    """Every blend on the simplex with the given step (network, profile, popularity)."""
+    n = round(1 / step)
+    return [Weights(round(a * step, 6), round(b * step, 6), round((n - a - b) * step, 6))
+            for a in range(n + 1) for b in range(n + 1 - a)]
+
+
+def metrics(ranks: np.ndarray, top: int = 10) -> dict[str, float]:
+    """hit@top and mean reciprocal rank (a city outside the network counts as a miss, RR 0)."""
+    return {"hit": float(np.mean(ranks <= top)), "mrr": float(np.mean(1.0 / ranks))}
+
+
+def tune(index: PartnerIndex, loo: pd.DataFrame, grid: list[Weights], ks: tuple[int, ...], top: int = 10
+         ) -> tuple[Weights, int, pd.DataFrame]:
+    """Best (weights, k) on ``loo`` by hit@top, then MRR, then grid order; and the whole grid's figures."""
+    rows = []
+    for k in ks:
+        for w in grid:
+            m = metrics(blend_ranks(index, loo, w, k), top)
+            rows.append({"w_network": w.network, "w_profile": w.profile, "w_popularity": w.popularity, "k": k, **m})
+    res = pd.DataFrame(rows)
+    best = res.sort_values(["hit", "mrr"], ascending=False, kind="stable").iloc[0]
+    return Weights(float(best.w_network), float(best.w_profile), float(best.w_popularity)), int(best.k), res
+
+
+def cross_fit(index: PartnerIndex, loo: pd.DataFrame, grid: list[Weights], ks: tuple[int, ...], seed: int,
+              folds: int = 2, top: int = 10) -> pd.DataFrame:
+    """Honest evaluation: tune on the other folds' municipalities, rank the held-out fold's links.
+
+    Returns one row per hidden link: inegi_code, fold, rank_model, rank_popularity, rank_random,
+    and the weights used.
+    """
+    codes = np.array(sorted(set(loo.inegi_code)))
+    perm = np.random.default_rng(seed).permutation(len(codes))
+    fold_of = {codes[j]: n % folds for n, j in enumerate(perm)}
+    fold = loo.inegi_code.map(fold_of).to_numpy()
+    out = []
+    pop = Weights(0.0, 0.0, 1.0)
+    for f in range(folds):
+        train, test = loo[fold != f], loo[fold == f].reset_index(drop=True)
+        w, k, _ = tune(index, train, grid, ks, top)
+        out.append(pd.DataFrame({
+            "inegi_code": test.inegi_code, "partner": test.partner, "fold": f, "in_network": test.in_network,
+            "rank_model": blend_ranks(index, test, w, k), "rank_popularity": blend_ranks(index, test, pop, ks[0]),
+            "rank_random": test.rank_random, "w_network": w.network, "w_profile": w.profile,
+            "w_popularity": w.popularity, "k": k,
+        }))
+    return pd.concat(out).sort_values(["inegi_code", "partner"]).reset_index(drop=True)
+
+
+def bootstrap_summary(ranks: pd.DataFrame, seed: int, n_boot: int = 2000, top: int = 10) -> pd.DataFrame:
+    """hit@top and MRR per method with 95% intervals from a bootstrap over municipalities (seeded)."""
+    methods = {"modelo": "rank_model", "popularidad": "rank_popularity", "aleatorio": "rank_random"}
+    groups = ranks.groupby("inegi_code")
+    n = groups.size().to_numpy(float)
+    sums = {m: (groups[col].apply(lambda r: float(np.sum(r <= top))).to_numpy(),
+                groups[col].apply(lambda r: float(np.sum(1.0 / r))).to_numpy()) for m, col in methods.items()}
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(n), size=(n_boot, len(n)))
+    rows = []
+    for m, (hits, rr) in sums.items():
+        boot_hit = hits[draws].sum(1) / n[draws].sum(1)
+        boot_mrr = rr[draws].sum(1) / n[draws].sum(1)
+        rows.append({"method": m, "links": int(n.sum()), "municipalities": len(n),
+                     "hit_at_10": hits.sum() / n.sum(), "hit_low": np.quantile(boot_hit, 0.025),
+                     "hit_high": np.quantile(boot_hit, 0.975), "mrr": rr.sum() / n.sum(),
+                     "mrr_low": np.quantile(boot_mrr, 0.025), "mrr_high": np.quantile(boot_mrr, 0.975)})
+    model, popular = sums["modelo"][0], sums["popularidad"][0]
+    ratio = model[draws].sum(1) / np.maximum(popular[draws].sum(1), 1e-12)
+    rows.append({"method": "cociente modelo/popularidad", "links": int(n.sum()), "municipalities": len(n),
+                 "hit_at_10": model.sum() / popular.sum(), "hit_low": np.quantile(ratio, 0.025),
+                 "hit_high": np.quantile(ratio, 0.975)})
+    return pd.DataFrame(rows).round(4)
+
+
+# ---------------------------------------------------------------------- speed
+def bench_partners(n_queries: int = 200, top: int = 10) -> dict[str, Any]:
+    """Build the index from the processed tables and time it; median latency of ``n_queries`` queries."""
+    from analysis.datasets import read_twinnings
+    from analysis.municipalities import read_processed
+    from analysis.profiles import profiles_or_build
+
+    tw, munis, prof = read_twinnings(), read_processed(), profiles_or_build()
+    t0 = time.perf_counter()
+    index = PartnerIndex.build(tw, munis, prof)
+    build = time.perf_counter() - t0
+    step = max(1, len(index.codes) // n_queries)
+    queries = index.codes[::step][:n_queries]
+    lat = []
+    for code in queries:
+        t = time.perf_counter()
+        index.recommend(code, top=top)
+        lat.append(time.perf_counter() - t)
+    return {"build_seconds": round(build, 3), "median_latency_ms": round(1000 * float(np.median(lat)), 2),
+            "p95_latency_ms": round(1000 * float(np.quantile(lat, 0.95)), 2), "n_queries": len(queries)}
