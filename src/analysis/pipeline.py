@@ -239,6 +239,7 @@ def execute(step: Step, params: dict[str, Any], log: Callable[[str], None] = pri
         for cell in source.cells:  # papermill expects ids on nbformat>=4.5 notebooks
             cell.pop("id", None)
         source.nbformat_minor = 4
+        source.metadata["kernelspec"] = dict(KERNELSPEC)
         nbformat.write(source, src)
         try:
             pm.execute_notebook(

@@ -1,0 +1,56 @@
+# Entry points: make book | make test | make lab | make data | make env | make clean
+# Everything runs inside .venv, created on first use from the exact pins in requirements*.txt.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+MATHJAX_VERSION := 3.2.2
+MATHJAX := book/_vendor/mathjax/tex-mml-chtml.js
+BOOK_FLAGS := -W -n --keep-going
+
+.PHONY: env data run book book-html test lab bench clean vendor
+
+env: $(STAMP)
+
+$(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-nodeps.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" > /dev/null
+	touch $(STAMP)
+
+vendor: $(MATHJAX)
+
+$(MATHJAX):
+	mkdir -p book/.npm-vendor book/_vendor
+	npm install --prefix book/.npm-vendor --no-audit --no-fund --silent mathjax@$(MATHJAX_VERSION)
+	rm -rf book/_vendor/mathjax
+	cp -r book/.npm-vendor/node_modules/mathjax/es5 book/_vendor/mathjax
+
+data: env
+	$(BIN)/python -m analysis data fetch
+
+run: data
+	$(BIN)/python -m analysis run
+
+book-html: env vendor
+	$(BIN)/jupyter-book build . --config book/_config.yml --toc book/_toc.yml --path-output book $(BOOK_FLAGS)
+
+book: run
+	$(MAKE) book-html
+
+test: run
+	$(MAKE) book-html
+	$(BIN)/python -m pytest
+
+bench: data
+	$(BIN)/python -m analysis bench
+
+lab: env
+	$(BIN)/jupyter lab --notebook-dir=. notebooks/00_datos.ipynb
+
+clean:
+	rm -rf book/_build data/processed/* notebooks/_failed
+	touch data/processed/.gitkeep

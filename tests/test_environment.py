@@ -1,0 +1,78 @@
+"""The pins: requirements.txt and environment.yml agree, and the installed versions match them."""
+
+from __future__ import annotations
+
+import re
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PIN = re.compile(r"^([A-Za-z0-9_.\-\[\]]+)==([^\s;#]+)$")
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def parse_pins(lines: list[str], where: str) -> dict[str, str]:
+    pins = {}
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        m = PIN.match(line)
+        if not m:
+            raise AssertionError(f"{where}: {line!r} is not an exact pin (name==version)")
+        pins[canonical(m.group(1))] = m.group(2)
+    return pins
+
+
+def requirement_pins() -> dict[str, str]:
+    return parse_pins((ROOT / "requirements.txt").read_text().splitlines(), "requirements.txt")
+
+
+def environment_pins() -> dict[str, str]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
+    return parse_pins(pip_section, "environment.yml")
+
+
+def test_parse_pins_rejects_ranges() -> None:
+    with pytest.raises(AssertionError, match="exact pin"):
+        parse_pins(["pandas>=2"], "x")
+
+
+def test_environment_yml_has_the_same_pins_as_requirements() -> None:
+    req, env = requirement_pins(), environment_pins()
+    only_req = sorted(set(req) - set(env))
+    only_env = sorted(set(env) - set(req))
+    differ = sorted(k for k in set(req) & set(env) if req[k] != env[k])
+    assert not only_req and not only_env and not differ, (
+        f"pins disagree: only in requirements.txt {only_req}; only in environment.yml {only_env}; "
+        f"different versions {[(k, req[k], env[k]) for k in differ]}"
+    )
+
+
+def test_design_card_packages_are_pinned() -> None:
+    req = requirement_pins()
+    for name in ("jupyterlab", "papermill", "pandas", "statsmodels", "spacy", "seaborn", "jupyter-book", "pytest", "nbval"):
+        assert name in req, f"{name} is not pinned in requirements.txt"
+    assert req["jupyter-book"].startswith("1."), "the book needs Jupyter Book 1 (2.x downloads its theme)"
+
+
+@pytest.mark.parametrize("source", ["requirements.txt", "requirements-nodeps.txt"])
+def test_installed_versions_match_pins(source: str) -> None:
+    pins = parse_pins((ROOT / source).read_text().splitlines(), source)
+    wrong = []
+    for name, version in pins.items():
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            wrong.append(f"{name} not installed (pinned {version})")
+            continue
+        if installed != version:
+            wrong.append(f"{name} {installed} installed, {version} pinned")
+    assert not wrong, f"{source}: " + "; ".join(wrong) + ". Run `make env` in a fresh .venv."

@@ -1,0 +1,116 @@
+"""The notebook pipeline: executes in order, skips what is up to date, fails loudly and safely."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from analysis import pipeline
+from analysis.pipeline import PipelineError
+
+
+def notebook(path: Path, *cells: str, params: str = "value = 1") -> None:
+    nb = new_notebook(cells=[new_markdown_cell("# t"), new_code_cell(params, metadata={"tags": ["parameters"]}),
+                             *[new_code_cell(c) for c in cells]])
+    nbformat.write(nb, path)
+
+
+@pytest.fixture()
+def project(temp_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (temp_root / "src" / "analysis").mkdir(parents=True)
+    (temp_root / "src" / "analysis" / "mod.py").write_text("X = 1\n")
+    monkeypatch.setattr(pipeline.paths, "SRC", temp_root / "src" / "analysis")
+    (temp_root / "data" / "sources.yml").write_text(yaml.safe_dump({"sources": [
+        {"id": "s", "path": "data/raw/s.txt", "url": "file:///x", "sha256": "0" * 64, "bytes": 1,
+         "licence": "l", "citation": "c", "description": "d"}]}))
+    nbdir = temp_root / "notebooks"
+    notebook(nbdir / "a.ipynb", "from pathlib import Path\nPath('../data/processed/a.txt').write_text(str(value))",
+             "print('a wrote', value)")
+    notebook(nbdir / "b.ipynb", "from pathlib import Path\nx = Path('../data/processed/a.txt').read_text()\n"
+             "Path('../data/processed/b.txt').write_text(x * 2)", params="")
+    (nbdir / "pipeline.yml").write_text(yaml.safe_dump({"notebooks": [
+        {"notebook": "a.ipynb", "parameters": {"value": 1}, "outputs": ["data/processed/a.txt"]},
+        {"notebook": "b.ipynb", "inputs": ["data/processed/a.txt"], "outputs": ["data/processed/b.txt"]},
+    ]}))
+    return temp_root
+
+
+def test_runs_in_order_then_skips_then_reruns_what_changed(project: Path) -> None:
+    log: list[str] = []
+    assert pipeline.run(log=log.append) == {"a.ipynb": "executed", "b.ipynb": "executed"}
+    assert (project / "data/processed/b.txt").read_text() == "11"
+    first = (project / "notebooks/a.ipynb").read_bytes()
+    assert b"a wrote 1" in first and b"papermill" not in first
+
+    assert pipeline.run(log=log.append) == {"a.ipynb": "skipped", "b.ipynb": "skipped"}
+    assert any("skip  a.ipynb: up to date" in line for line in log)
+    assert (project / "notebooks/a.ipynb").read_bytes() == first  # nothing rewritten
+
+    assert pipeline.run(overrides={"value": 2}, log=log.append) == {"a.ipynb": "executed", "b.ipynb": "executed"}
+    assert any("its parameters changed" in line for line in log)
+    assert any("an input file changed" in line for line in log)
+    assert (project / "data/processed/b.txt").read_text() == "22"
+
+    (project / "src/analysis/mod.py").write_text("X = 2\n")
+    assert pipeline.run(overrides={"value": 2}, log=log.append) == {"a.ipynb": "executed", "b.ipynb": "executed"}
+    assert any("the package code changed" in line for line in log)
+
+    (project / "data/processed/b.txt").unlink()
+    assert pipeline.run(overrides={"value": 2}, log=log.append) == {"a.ipynb": "skipped", "b.ipynb": "executed"}
+    assert any("output(s) missing: data/processed/b.txt" in line for line in log)
+
+
+def test_rerun_with_force_is_byte_identical(project: Path) -> None:
+    pipeline.run(log=lambda _: None)
+    before = (project / "notebooks/a.ipynb").read_bytes()
+    pipeline.run(force=True, log=lambda _: None)
+    assert (project / "notebooks/a.ipynb").read_bytes() == before
+
+
+def test_failing_notebook_is_named_and_the_good_one_kept(project: Path) -> None:
+    pipeline.run(log=lambda _: None)
+    good = (project / "notebooks/b.ipynb").read_bytes()
+    nb = nbformat.read(project / "notebooks/b.ipynb", as_version=4)
+    bad = new_code_cell("raise ValueError('boom in b')")
+    bad.pop("id")
+    nb.cells.append(bad)
+    nbformat.write(nb, project / "notebooks/b.ipynb")
+    edited = (project / "notebooks/b.ipynb").read_bytes()
+    with pytest.raises(PipelineError, match=r"b.ipynb failed in cell \[\d+\] with ValueError: boom in b"):
+        pipeline.run(log=lambda _: None)
+    assert (project / "notebooks/b.ipynb").read_bytes() == edited != good
+    assert (project / "notebooks/_failed/b.ipynb").exists()
+    # the next run, once fixed, completes
+    nb.cells[-1].source = "print('fixed')"
+    nbformat.write(nb, project / "notebooks/b.ipynb")
+    assert pipeline.run(log=lambda _: None)["b.ipynb"] == "executed"
+
+
+def test_pipeline_file_errors(project: Path) -> None:
+    (project / "notebooks/pipeline.yml").write_text(yaml.safe_dump({"notebooks": [{"notebook": "zzz.ipynb"}]}))
+    with pytest.raises(PipelineError, match="notebook .*zzz.ipynb does not exist"):
+        pipeline.load_pipeline()
+    (project / "notebooks/pipeline.yml").write_text(yaml.safe_dump({"notebooks": [{"notebook": "a.ipynb", "colour": 1}]}))
+    with pytest.raises(PipelineError, match=r"unknown field\(s\) \['colour'\]"):
+        pipeline.load_pipeline()
+    with pytest.raises(PipelineError, match="must be written name=value"):
+        pipeline.parse_overrides(["value"])
+    assert pipeline.parse_overrides(["n=3", "flag=true", "s=rai"]) == {"n": 3, "flag": True, "s": "rai"}
+
+
+def test_unknown_notebook_selection(project: Path) -> None:
+    with pytest.raises(PipelineError, match=r"Unknown notebook\(s\) \['zz'\]"):
+        pipeline.run(only=["zz"], log=lambda _: None)
+
+
+def test_source_digest_ignores_outputs() -> None:
+    nb = new_notebook(cells=[new_code_cell("print(1)")])
+    d1 = pipeline.notebook_source_digest(nb)
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="1\n")]
+    assert pipeline.notebook_source_digest(nb) == d1
+    nb.cells[0].source = "print(2)"
+    assert pipeline.notebook_source_digest(nb) != d1
