@@ -417,3 +417,24 @@ def cooperation_by_plan(coded: pd.DataFrame) -> pd.DataFrame:
     per["segments_with_mentions"] = (coded[cats].sum(axis=1) > 0).groupby([coded.plan_id, coded.inegi_code]).sum()
     per["total_mentions"] = per[cats].sum(axis=1)
     return per.reset_index().sort_values("plan_id").reset_index(drop=True)
+
+
+def validation_table(val: pd.DataFrame, titles: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Summary metrics per batch (A: tuning, B: held back, all) for the dictionary and the title-only
+    baseline, and the per-goal precision/recall of the dictionary on every batch (long format)."""
+    methods = {"diccionario": load_dictionary(), "solo_titulos": title_dictionary(titles)}
+    batches = {"A": val[val.batch == "A"], "B": val[val.batch == "B"], "todos": val}
+    rows, goals = [], []
+    for method, d in methods.items():
+        pred = classify_texts(val["text"].tolist(), d)
+        pred.index = val.index
+        for batch, sub in batches.items():
+            p = pred.loc[sub.index]
+            summary, per_goal = evaluate(sub["sdgs"].tolist(), p["top_sdg"].tolist(), p["sdgs"].tolist())
+            rows.append({"batch": batch, "method": method} | summary)
+            if method == "diccionario":
+                goals.append(per_goal.assign(batch=batch))
+    summary_df = pd.DataFrame(rows)
+    summary_df["n"] = summary_df["n"].astype(int)
+    per_goal_df = pd.concat(goals, ignore_index=True)[["batch", "sdg", "support", "precision", "recall", "f1"]]
+    return summary_df, per_goal_df
