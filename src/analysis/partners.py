@@ -45,6 +45,8 @@ DISTANCE_SCALE_KM = 300.0
 _REQUIRED_PROFILE = ("log10_population", "region", "coastal", "us_border", "south_border", "lat", "lon")
 COMPONENTS = ("network", "profile", "popularity")
 _SCORE_DECIMALS = 12
+TABLE_COLUMNS = ["rank", "partner_city", "partner_country_iso3", "partner_country", "score", *COMPONENTS,
+                 "mexican_links", "reason"]
 
 
 @dataclass(frozen=True)
@@ -362,7 +364,7 @@ class PartnerIndex:
 
     def _table(self, i: int, chosen: np.ndarray, score: np.ndarray, parts: dict[str, np.ndarray],
                comps: dict[str, np.ndarray], pop_scope: str, method: str) -> pd.DataFrame:
-        nb, sims = (self.profile_neighbours(i) if method == "mezcla" else (np.array([], int), np.array([])))
+        nb, _ = (self.profile_neighbours(i) if method == "mezcla" else (np.array([], int), np.array([])))
         rows = []
         for rank, p in enumerate(chosen, start=1):
             reasons = []
@@ -386,8 +388,7 @@ class PartnerIndex:
                 **{c: round(float(parts[c][p]), 4) for c in COMPONENTS},
                 "mexican_links": int(self.degree[p]), "reason": _sentence("; ".join(reasons)),
             })
-        cols = ["rank", "partner_city", "partner_country_iso3", "partner_country", "score", *COMPONENTS, "mexican_links", "reason"]
-        return pd.DataFrame(rows, columns=cols)
+        return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
     def _clause(self, who: np.ndarray, what: str) -> str:
         names = [self.short_label(self.codes[j]) for j in who[:3]]
@@ -521,6 +522,57 @@ def bootstrap_summary(ranks: pd.DataFrame, seed: int, n_boot: int = 2000, top: i
                  "hit_at_10": model.sum() / popular.sum(), "hit_low": np.quantile(ratio, 0.025),
                  "hit_high": np.quantile(ratio, 0.975)})
     return pd.DataFrame(rows).round(4)
+
+
+@dataclass
+class Evaluation:
+    """Everything notebook 06 reports about the finder's accuracy."""
+
+    ranks: pd.DataFrame
+    summary: pd.DataFrame
+    weights: Weights
+    k: int
+    grid: pd.DataFrame
+    reachable_share: float
+
+
+def evaluate(index: PartnerIndex, seed: int, ks: tuple[int, ...] = (5, 10, 25, 50), step: float = 0.1,
+             folds: int = 2, n_boot: int = 2000, top: int = 10) -> Evaluation:
+    """Leave-one-link-out, cross-fitted tuning, bootstrap intervals, and the weights tuned on all."""
+    loo = leave_one_link_out(index, ks=ks, seed=seed)
+    grid = weight_grid(step)
+    ranks = cross_fit(index, loo, grid, ks, seed, folds, top)
+    summary = bootstrap_summary(ranks, seed, n_boot, top)
+    w, k, res = tune(index, loo, grid, ks, top)
+    return Evaluation(ranks, summary, w, k, res, float(loo.in_network.mean()))
+
+
+def recommendation_examples(index: PartnerIndex, codes: list[str], top: int = 10) -> pd.DataFrame:
+    """Recommendations for several municipalities in one table (inegi_code, municipality, method first)."""
+    parts = []
+    for code in codes:
+        rec = index.recommend(code, top=top)
+        parts.append(rec.table.assign(inegi_code=code, municipality=index.short_label(code), method=rec.method))
+    cols = ["inegi_code", "municipality", "method", *TABLE_COLUMNS]
+    return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+
+
+def plot_evaluation(summary: pd.DataFrame) -> Any:
+    """Bars of hit@10 and MRR per method with their 95% bootstrap intervals (Spanish labels)."""
+    import matplotlib.pyplot as plt
+
+    s = summary[summary.method.isin(["modelo", "popularidad", "aleatorio"])].reset_index(drop=True)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
+    for ax, (col, lo, hi, title) in zip(axes, [("hit_at_10", "hit_low", "hit_high", "Acierto en los 10 primeros"),
+                                              ("mrr", "mrr_low", "mrr_high", "Rango recíproco medio")], strict=True):
+        err = np.vstack([s[col] - s[lo], s[hi] - s[col]])
+        ax.bar(s.method, s[col], yerr=err, capsize=6, color=["C0", "C1", "C7"])
+        ax.set_title(title)
+        ax.set_xlabel("Método")
+        ax.set_ylabel("Proporción" if col == "hit_at_10" else "RRM")
+    fig.suptitle("Evaluación dejando fuera un hermanamiento (IC 95 % bootstrap por municipio)")
+    fig.tight_layout()
+    return fig
 
 
 # ---------------------------------------------------------------------- speed

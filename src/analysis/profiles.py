@@ -101,8 +101,8 @@ def coast_and_borders(boundaries: gpd.GeoDataFrame, world: gpd.GeoDataFrame) -> 
         rows = []
         for code, geom in zip(munis.inegi_code, munis.geometry, strict=True):
             ring = geom.buffer(100)  # 100 m: shared arcs of the topology, robust to rounding
-            km = [ring.intersection(line).length / 2000 if ring.intersects(line) else 0.0
-                  for line in (coast, us_line, south_line)]  # buffered band is 2x the line length
+            km = [ring.intersection(line).length / 1000 if ring.intersects(line) else 0.0
+                  for line in (coast, us_line, south_line)]
             rows.append({"inegi_code": code, "coast_km": km[0], "us_border_km": km[1], "south_border_km": km[2]})
     out = pd.DataFrame(rows)
     out["coastal"] = out.coast_km >= MIN_SHARE_KM

@@ -1,0 +1,193 @@
+"""Tests of the partner finder (analysis.partners) and its command (analysis.cli_partners)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import cli, cli_partners
+from analysis import partners as pt
+from analysis.profiles import read_profiles
+
+FIX = Path(__file__).parent / "fixtures" / "partners"
+
+
+@pytest.fixture
+def tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    tw = pd.read_csv(FIX / "twinnings.csv", dtype={"inegi_code": str}, keep_default_na=False,
+                     na_values={"partner_lat": [""], "partner_lon": [""]})
+    munis = pd.read_csv(FIX / "municipalities.csv", dtype={"inegi_code": str, "state_code": str})
+    return tw, munis, read_profiles(FIX / "profiles.csv")
+
+
+@pytest.fixture
+def index(tables) -> pt.PartnerIndex:
+    return pt.PartnerIndex.build(*tables)
+
+
+def test_network_links_accounts_for_every_row(tables):
+    links, counts = pt.network_links(tables[0])
+    assert counts["rows_in"] == 15
+    assert counts["set_aside_not_matched"] == 1
+    assert counts["set_aside_reciprocal_duplicate"] == 1
+    assert counts["links_kept"] == len(links) == 13
+    assert pt.partner_key(" Áncora ", "esp") == "ancora|ESP"
+
+
+def test_network_component_recommends_partner_of_municipality_with_shared_partners(tables):
+    index = pt.PartnerIndex.build(*tables, weights=pt.Weights(1.0, 0.0, 0.0))
+    rec = index.recommend("01001", top=3)
+    first = rec.table.iloc[0]
+    assert first.partner_city == "Zed"
+    assert first.network == pytest.approx(1.0)
+    assert "Beta (Ags.)" in first.reason and "comparte socios" in first.reason
+    assert rec.existing == ["Xville", "Ysla", "Áncora"]
+
+
+def test_existing_partners_never_recommended_and_scores_decompose(index):
+    rec = index.recommend("01002", top=20)
+    assert not set(rec.table.partner_city) & {"Xville", "Ysla", "Zed"}
+    parts = rec.table[list(pt.COMPONENTS)].sum(axis=1)
+    assert np.allclose(parts, rec.table.score, atol=2e-4)
+    assert rec.table.score.is_monotonic_decreasing
+    assert list(rec.table["rank"]) == list(range(1, len(rec.table) + 1))
+
+
+def test_ties_are_broken_by_name(tables):
+    index = pt.PartnerIndex.build(*tables, weights=pt.Weights(0.0, 0.0, 1.0))
+    table = index.recommend("23002", top=10).table
+    singles = table[table.mexican_links == 1].partner_city.tolist()
+    assert singles == sorted(singles, key=lambda s: s.casefold().replace("á", "a"))
+    assert table.partner_city.iloc[0] == "Laredo"  # four links: the most popular
+
+
+def test_municipality_without_links_gets_profile_based_list(index):
+    rec = index.recommend("23002", top=10)
+    assert rec.method == "mezcla" and rec.n_links == 0
+    assert (rec.table.network == 0).all()
+    assert rec.table.profile.max() > 0
+    assert "no tiene hermanamientos" in rec.note
+    assert len(rec.table) == len(index.partners)
+
+
+def test_country_filter_and_unknown_country(index):
+    table = index.recommend("23002", top=10, country="esp").table
+    assert set(table.partner_country_iso3) == {"ESP"} and len(table) == 3
+    with pytest.raises(pt.UnknownCountryError, match="XYZ"):
+        index.recommend("23002", country="XYZ")
+    with pytest.raises(pt.PartnerError, match="at least 1"):
+        index.recommend("23002", top=0)
+
+
+def test_missing_profile_falls_back_to_regional_popularity(index):
+    rec = index.recommend("23003", top=5)
+    assert rec.method == "popularidad regional"
+    assert "log10_population" in rec.note and "sur-sureste" in rec.note
+    # the region's municipalities (23001) twin with Laredo and Quetzaltenango only
+    assert set(rec.table.partner_city) == {"Laredo", "Quetzaltenango"}
+    assert "de la región sur-sureste" in rec.table.reason.iloc[0]
+
+
+@pytest.mark.parametrize(("query", "code"), [("23001", "23001"), ("1001", "01001"), ("epsilon", "23002"),
+                                             ("CANCÚN", "23001"), ("Benito Juarez, Quintana Roo", "23001"),
+                                             ("benito juárez, cdmx", "09014")])
+def test_resolve(index, query, code):
+    assert index.resolve(query) == code
+
+
+def test_resolve_ambiguous_and_unknown(index):
+    with pytest.raises(pt.AmbiguousMunicipalityError) as amb:
+        index.resolve("Benito Juarez")
+    assert [c for c, _ in amb.value.candidates] == ["09014", "23001"]
+    assert "cabecera Cancún" in amb.value.candidates[1][1]
+    with pytest.raises(pt.UnknownMunicipalityError) as unk:
+        index.resolve("Alfx")
+    assert "01001" in [c for c, _ in unk.value.suggestions]
+    with pytest.raises(pt.UnknownMunicipalityError) as code:
+        index.resolve("01009")
+    assert "01001" in [c for c, _ in code.value.suggestions]
+
+
+def test_profile_similarity_identity_and_order(tables):
+    prof = tables[2].set_index("inegi_code")
+    sims = pt.profile_similarity(prof.loc["01001"], prof.loc[["01001", "01002", "02001"]])
+    assert sims[0] == pytest.approx(1.0)
+    assert sims[0] > sims[1] > sims[2]
+
+
+def test_metrics_by_hand():
+    m = pt.metrics(np.array([1.0, 11.0, math.inf, 4.0]), top=10)
+    assert m["hit"] == pytest.approx(0.5)
+    assert m["mrr"] == pytest.approx((1 + 1 / 11 + 0 + 0.25) / 4)
+
+
+def test_weight_grid_covers_simplex():
+    grid = pt.weight_grid(0.5)
+    assert len(grid) == 6
+    assert all(abs(w.as_array().sum() - 1) < 1e-9 for w in grid)
+    assert pt.Weights(0.0, 0.0, 1.0) in grid
+
+
+def test_leave_one_link_out_hides_links(index):
+    loo = pt.leave_one_link_out(index, ks=(2,), seed=1)
+    # municipalities with two or more links: 01001 (3), 01002 (3), 02001 (2), 02002 (2), 23001 (2)
+    assert len(loo) == 12
+    zed = loo[(loo.inegi_code == "01002") & (loo.partner == index.partners.index[index.partners.partner_city == "Zed"][0])]
+    assert not zed.in_network.iloc[0]  # Zed's only link is the hidden one
+    ranks = pt.blend_ranks(index, loo, pt.Weights(0.0, 0.0, 1.0), 2)
+    assert np.isinf(ranks[~loo.in_network.to_numpy()]).all()
+    laredo = index.partners.index[index.partners.partner_city == "Laredo"][0]
+    hide = (loo.partner == laredo).to_numpy()
+    assert (ranks[hide] == 1).all()  # Laredo keeps three links: still the most popular
+
+
+def test_evaluation_is_deterministic_and_intervals_cover(index):
+    a = pt.evaluate(index, seed=7, ks=(2,), step=0.5, n_boot=200)
+    b = pt.evaluate(index, seed=7, ks=(2,), step=0.5, n_boot=200)
+    pd.testing.assert_frame_equal(a.summary, b.summary)
+    s = a.summary.set_index("method")
+    for m in ("modelo", "popularidad", "aleatorio"):
+        assert s.loc[m, "hit_low"] <= s.loc[m, "hit_at_10"] <= s.loc[m, "hit_high"]
+    assert set(a.ranks.fold) == {0, 1}
+
+
+def test_examples_table(index):
+    ex = pt.recommendation_examples(index, ["23002", "23003"], top=2)
+    assert list(ex.inegi_code) == ["23002", "23002", "23003", "23003"]
+    assert list(ex.method) == ["mezcla", "mezcla", "popularidad regional", "popularidad regional"]
+
+
+@pytest.fixture
+def cli_index(index, monkeypatch):
+    monkeypatch.setattr(cli_partners, "load_index", lambda: index)
+    return index
+
+
+def test_cli_ok_formats(cli_index, capsys):
+    assert cli.main(["partners", "Cancún", "--top", "2", "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    table = pd.read_csv(pd.io.common.StringIO(out), dtype={"inegi_code": str})
+    assert len(table) == 2 and set(table.inegi_code) == {"23001"}
+    assert cli.main(["partners", "23002", "--format", "json", "--country", "ESP"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["inegi_code"] == "23002"
+    assert {r["partner_country_iso3"] for r in payload["recommendations"]} == {"ESP"}
+    assert cli.main(["partners", "23002", "--top", "1"]) == 0
+    assert "Socios sugeridos para Épsilon" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("argv", "expect"), [
+    (["partners", "Benito", "Juarez"], "09014"),
+    (["partners", "Alfx"], "Alfa"),
+    (["partners", "99999"], "No hay ningún municipio"),
+    (["partners", "23002", "--country", "XYZ"], "XYZ"),
+])
+def test_cli_bad_input_exit_2(cli_index, capsys, argv, expect):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert expect in err and err.startswith("error:")
