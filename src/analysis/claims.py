@@ -187,7 +187,7 @@ def check_national_coverage(claim: pd.Series, ev: Evidence) -> Finding:
     with_links = int((pd.to_numeric(links[col], errors="coerce").fillna(0) > 0).sum())
     share = with_links / total
     status = "consistent" if share < LIMITED_COVERAGE_THRESHOLD else "contradicted"
-    value = f"{with_links} de {total} municipios ({_fmt(100 * share, 1)} %) con al menos un vínculo internacional"
+    value = f"{with_links:,} de {total:,} municipios ({_fmt(100 * share, 1)} %) con al menos un vínculo internacional"
     return Finding(value, status, f"Criterio: interacción limitada si menos del {LIMITED_COVERAGE_THRESHOLD:.0%} de los "
                    "municipios tiene algún vínculo (lista derivada de Wikipedia).")
 
