@@ -272,7 +272,10 @@ def plot_choropleth(boundaries: gpd.GeoDataFrame, by_muni: pd.DataFrame) -> plt.
 def plot_world_links(world: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) -> plt.Figure:
     """World map with one great-circle line per link (state-level links in another colour)."""
     fig, ax = plt.subplots(figsize=(11, 5.5))
-    world.plot(ax=ax, color="#e6e6e6", edgecolor="white", linewidth=0.3)
+    parts = world.explode(index_parts=False)
+    bounds = parts.geometry.bounds
+    parts = parts[(bounds.maxx - bounds.minx) < 300]  # drop polygons wrapped across ±180° (Russia, Fiji)
+    parts.plot(ax=ax, color="#e6e6e6", edgecolor="white", linewidth=0.3)
     palette = sns.color_palette()
     for level, colour, label in (("municipal", palette[0], "Municipal"), ("state", palette[1], "Estatal")):
         part = lines[lines.level == level]

@@ -140,6 +140,8 @@ def vuong_test(fit_a: Fit, fit_b: Fit) -> dict[str, float]:
     """
     m = _loglikeobs(fit_a) - _loglikeobs(fit_b)
     n = len(m)
+    if not np.std(m) > 0:
+        raise ValueError("Vuong test undefined: the two models give identical pointwise log-likelihoods.")
     k_diff = len(fit_a.result.params) - len(fit_b.result.params)
     out = {}
     for label, adj in (("raw", 0.0), ("bic", k_diff * np.log(n) / 2)):
@@ -206,3 +208,25 @@ def plot_rootograms(fits: dict[str, Fit], y: np.ndarray, max_count: int = 20) ->
     fig.suptitle("Rootogramas colgantes de los modelos de conteo")
     fig.tight_layout()
     return fig
+
+
+def drop_top_share(df: pd.DataFrame, share: float = 0.01) -> pd.DataFrame:
+    """The frame without the ``share`` of municipalities with most links (ties broken by INEGI code)."""
+    n = round(len(df) * share)
+    top = df.sort_values(["n_links", "inegi_code"], ascending=[False, True]).head(n).index
+    return df.drop(index=top)
+
+
+def comparison_with_tests(fits: dict[str, Fit]) -> pd.DataFrame:
+    """The comparison table plus two rows for the LR (Poisson vs NB2) and Vuong (ZINB vs NB2) tests."""
+    table = comparison_table(fits)
+    lr = lr_test_poisson_nb2(fits)
+    vu = vuong_test(fits["zinb"], fits["nb2"])
+    tests = pd.DataFrame([
+        {"model": "test_lr_poisson_vs_nb2", "statistic": lr["lr"], "p_value": lr["p_value"]},
+        {"model": "test_vuong_zinb_vs_nb2", "statistic": vu["vuong_raw"], "p_value": vu["p_value_raw"]},
+        {"model": "test_vuong_zinb_vs_nb2_bic", "statistic": vu["vuong_bic"], "p_value": vu["p_value_bic"]},
+    ])
+    out = pd.concat([table, tests], ignore_index=True)
+    out["n_params"] = out.n_params.astype("Int64")
+    return out

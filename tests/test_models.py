@@ -1,0 +1,110 @@
+"""Count models on simulated data with known coefficients; coastal flags on toy geometry."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from analysis import models as md
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    n = 1500
+    df = pd.DataFrame({"inegi_code": [f"{i:05d}" for i in range(n)], "state_code": [f"{1 + i % 30:02d}" for i in range(n)]})
+    df["log10_pop"] = rng.uniform(3, 6, n)
+    df["border_state"] = (rng.random(n) < 0.2).astype(int)
+    df["capital"] = (rng.random(n) < 0.05).astype(int)
+    df["coastal"] = (rng.random(n) < 0.1).astype(int)
+    mu = np.exp(-6 + 1.2 * df.log10_pop + 0.7 * df.capital + 0.4 * df.coastal)
+    alpha = 1.5
+    df["n_links"] = rng.negative_binomial(1 / alpha, 1 / (1 + alpha * mu))
+    return df
+
+
+@pytest.fixture(scope="module")
+def fits(frame: pd.DataFrame) -> dict[str, md.Fit]:
+    return md.fit_models(frame)
+
+
+def test_nb2_recovers_known_irrs(fits: dict[str, md.Fit]) -> None:
+    irr = md.irr_table(fits["nb2"]).set_index("term")
+    assert fits["nb2"].converged
+    assert irr.loc["log10_pop", "ci_low"] < np.exp(1.2) < irr.loc["log10_pop", "ci_high"]
+    assert irr.loc["capital", "ci_low"] < np.exp(0.7) < irr.loc["capital", "ci_high"]
+    assert irr.loc["border_state", "ci_low"] < 1 < irr.loc["border_state", "ci_high"]
+    assert set(irr.se_type) == {"cluster"}
+    assert "alpha" not in irr.index
+
+
+def test_comparison_and_tests(fits: dict[str, md.Fit]) -> None:
+    comp = md.comparison_with_tests(fits)
+    models = comp.set_index("model")
+    assert models.loc["nb2", "aic"] < models.loc["poisson", "aic"]  # data are overdispersed
+    assert models.loc["test_lr_poisson_vs_nb2", "p_value"] < 1e-6
+    assert list(comp.model[:4]) == ["poisson", "nb2", "zinb", "hurdle"]
+    lr = md.lr_test_poisson_nb2(fits)
+    assert lr["lr"] == pytest.approx(2 * (fits["nb2"].result.llf - fits["poisson"].result.llf), abs=1e-3)
+
+
+def test_vuong_sign_and_degenerate_case(fits: dict[str, md.Fit]) -> None:
+    assert md.vuong_test(fits["nb2"], fits["poisson"])["vuong_raw"] > 0  # NB2 fits overdispersed data better
+    assert md.vuong_test(fits["poisson"], fits["nb2"])["vuong_raw"] < 0
+    with pytest.raises(ValueError, match="identical"):
+        md.vuong_test(fits["nb2"], fits["nb2"])
+
+
+def test_zinb_and_hurdle_name_their_count_terms(fits: dict[str, md.Fit]) -> None:
+    for name in ("zinb", "hurdle"):
+        terms = md.irr_table(fits[name]).term.tolist()
+        assert terms == ["const", *md.COVARIATES]
+
+
+def test_predicted_frequencies_sum_close_to_n(fits: dict[str, md.Fit], frame: pd.DataFrame) -> None:
+    ymax = int(frame.n_links.max())
+    for fit in fits.values():
+        expected = md.predicted_frequencies(fit, ymax + 50)
+        assert expected.sum() == pytest.approx(len(frame), rel=0.02)
+
+
+def test_drop_top_share(frame: pd.DataFrame) -> None:
+    out = md.drop_top_share(frame, 0.01)
+    assert len(out) == len(frame) - 15
+    assert out.n_links.max() <= frame.n_links.sort_values().iloc[-16]
+
+
+def test_model_frame_derives_covariates() -> None:
+    by_muni = pd.DataFrame({"inegi_code": ["02004", "14039", "20001"], "state_code": ["02", "14", "20"],
+                            "name": ["a", "b", "c"], "population_2020": [1000, 100_000, 10], "n_links": [1, 2, 0]})
+    caps = pd.DataFrame({"inegi_code": ["14039"]})
+    coastal = pd.Series([True, False, False], index=["02004", "14039", "20001"])
+    f = md.model_frame(by_muni, caps, coastal)
+    assert f.border_state.tolist() == [1, 0, 0]
+    assert f.capital.tolist() == [0, 1, 0]
+    assert f.coastal.tolist() == [1, 0, 0]
+    assert f.log10_pop.tolist() == pytest.approx([3, 5, 1])
+    with pytest.raises(ValueError, match="coastal flag"):
+        md.model_frame(by_muni, caps, coastal.iloc[:2])
+
+
+def test_coastal_flags_on_toy_country() -> None:
+    # a 3x1 strip of "municipalities" (degrees near Mexico); the east side borders a neighbour
+    munis = gpd.GeoDataFrame({"inegi_code": ["00001", "00002", "00003", "00004"]},
+                             geometry=[box(-100, 20, -99, 21), box(-99, 20, -98, 21), box(-98, 20, -97, 21),
+                                       box(-99, 21, -98, 22)], crs="EPSG:4326")
+    # a neighbour covering everything west of -100.0: the western edge is a land border
+    world = gpd.GeoDataFrame({"iso_numeric": ["840"]}, geometry=[box(-110, 15, -100, 25)], crs="EPSG:4326")
+    flags = md.coastal_flags(munis, world, border_buffer_km=5)
+    # every municipality touches the outline except where only the land border is near
+    assert flags.to_dict() == {"00001": True, "00002": True, "00003": True, "00004": True}
+    inner = gpd.GeoDataFrame({"inegi_code": [f"{i:05d}" for i in range(9)]},
+                             geometry=[box(-100 + x, 20 + y, -99 + x, 21 + y) for y in range(3) for x in range(3)],
+                             crs="EPSG:4326")
+    flags = md.coastal_flags(inner, world, border_buffer_km=5)
+    assert not flags["00004"]  # the centre cell touches no outline
+    assert flags["00005"] and flags["00001"]
+    assert not flags["00003"]  # west-middle cell: its only outer edge is the land border
