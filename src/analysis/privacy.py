@@ -62,7 +62,8 @@ def load_register(path: Path) -> Register:
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = {"pseudonym", "name"} - set(df.columns)
     if missing:
-        raise RegisterError(f"{path.name}, line 1: missing column(s) {sorted(missing)}; the register needs pseudonym, name, aliases.")
+        raise RegisterError(f"{path.name}, line 1: missing column(s) {sorted(missing)}; "
+                            "the register needs pseudonym, name, aliases.")
     entries: list[tuple[str, str]] = []
     owner: dict[str, str] = {}
     for i, row in df.iterrows():
@@ -76,7 +77,8 @@ def load_register(path: Path) -> Register:
             if len(key) < _MIN_NAME:
                 raise RegisterError(f"{path.name}, line {line}: name or alias {n!r} is too short to replace safely.")
             if key in owner and owner[key] != pseudo:
-                raise RegisterError(f"{path.name}, line {line}: {n!r} is also listed for {owner[key]!r}; names must be unambiguous.")
+                raise RegisterError(f"{path.name}, line {line}: {n!r} is also listed for {owner[key]!r}; "
+                                    "names must be unambiguous.")
             owner[key] = pseudo
             entries.append((n, pseudo))
     return Register(tuple(entries), source=path.name)
@@ -91,7 +93,8 @@ def resolve_register(register_path: Path | None, corpus: Iterable[Transcript]) -
     if corpus and all(t.synthetic for t in corpus):
         return load_register(EXAMPLE_REGISTER)
     real = [t.id for t in corpus if not t.synthetic]
-    raise RegisterError(f"{register_path}: no participants register, and the corpus has real transcripts ({', '.join(real[:5])}). "
+    raise RegisterError(f"{register_path}: no participants register, and the corpus has real transcripts "
+                        f"({', '.join(real[:5])}). "
                         "Create the register (interviews/register/participants.csv) before any analysis.")
 
 

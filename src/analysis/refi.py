@@ -134,7 +134,8 @@ def read_codebook_csv(path: Path) -> Codebook:
     for i, row in df.iterrows():
         parts = [p.strip() for p in row["path"].split("/") if p.strip()]
         if not parts or parts[-1] != row["name"].strip():
-            raise CodebookError(f"{path.name}, line {int(i) + 2}: path {row['path']!r} must end with the code name {row['name']!r}.")
+            raise CodebookError(f"{path.name}, line {int(i) + 2}: path {row['path']!r} "
+                                f"must end with the code name {row['name']!r}.")
         codes.append(Code(name=row["name"].strip(), parent=parts[-2] if len(parts) > 1 else None,
                           color=row.get("color") or None, description=row["description"].strip(),
                           definition=row["description"].strip()))
@@ -179,7 +180,8 @@ def project_xml(corpus: Iterable[Transcript], codes: pd.DataFrame, cb: Codebook,
     if memos is not None and len(memos):
         notes = ET.SubElement(root, f"{{{ns}}}Notes")
         for m in memos.itertuples():
-            note = ET.SubElement(notes, f"{{{ns}}}Note", {"guid": guid("note", m.memo_id), "name": m.memo_id, "creatingUser": user})
+            note = ET.SubElement(notes, f"{{{ns}}}Note",
+                                 {"guid": guid("note", m.memo_id), "name": m.memo_id, "creatingUser": user})
             target = f"código: {m.code}" if m.code else ""
             ET.SubElement(note, f"{{{ns}}}PlainTextContent").text = (f"[{target}] " if target else "") + m.text
     _sets_element(root, cb, ns)

@@ -69,9 +69,9 @@ def load_gold(source: Path, codebook: Codebook, segments: pd.DataFrame | None = 
                     raise GoldError(f"{f.name}, line {line}: the text of {row['segment_id']} differs from the segment; "
                                     "the segmentation changed: recode this segment.")
         frames.append(df[GOLD_COLUMNS].assign(file=f.name))
-    if not frames:
-        raise GoldError(f"{source}: no gold files (*.csv).")
-    gold = pd.concat(frames, ignore_index=True)
+    if not frames and not source.is_dir():
+        raise GoldError(f"{source}: no gold file here; give a gold CSV or a folder of them.")
+    gold = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*GOLD_COLUMNS, "file"])
     gold.attrs["set_aside"] = set_aside
     dup = gold[gold.duplicated(["segment_id", "coder"])]
     if len(dup):
@@ -184,3 +184,13 @@ def bootstrap_alpha(m: np.ndarray, seed: int = 0, n_boot: int = 1000) -> tuple[f
         return float("nan"), float("nan"), 0
     lo, hi = np.percentile(values, [2.5, 97.5])
     return float(lo), float(hi), len(values)
+
+
+def evaluate(codes: pd.DataFrame, segments: pd.DataFrame, gold: pd.DataFrame, code_names: list[str],
+             seed: int = 0, n_boot: int = 1000) -> ReliabilityReport | None:
+    """Automatic coding vs the gold coding on the gold segments; None when there is no gold for this corpus."""
+    if gold.empty:
+        return None
+    auto = auto_coding(codes, gold.segment_id)
+    texts = segments.set_index("segment_id").text.to_dict()
+    return compare(auto, gold_coding(gold), code_names, texts=texts, seed=seed, n_boot=n_boot)

@@ -51,6 +51,16 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _ORG_TYPES = frozenset({"municipio", "gobierno_estatal", "gobierno_federal", "academia", "osc", "empresa", "otro"})
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML loader that keeps dates as text (validated here, with a clear message)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 class TranscriptError(ValueError):
     """A transcript that cannot be loaded; the message names the file, the line and the fix."""
 
@@ -116,7 +126,7 @@ def _split_front_matter(text: str, source: str) -> tuple[dict[str, object], int,
     except StopIteration:
         raise _fail(source, 1, "the front matter is not closed", "Add a line '---' after the last field.") from None
     try:
-        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+        meta = yaml.load("\n".join(lines[1:end]), Loader=_Loader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark is not None else 2
@@ -233,7 +243,8 @@ def iter_corpus(input_path: Path) -> Iterator[Transcript]:
         for f in files:
             t = load_transcript(f)
             if t.id in seen:
-                raise TranscriptError(f"{f.name}, line 1: id {t.id!r} is also used by {seen[t.id]}. Give each transcript its own id.")
+                raise TranscriptError(f"{f.name}, line 1: id {t.id!r} is also used by {seen[t.id]}. "
+                                      "Give each transcript its own id.")
             seen[t.id] = f.name
             yield t
     elif input_path.suffix.lower() == ".csv":
