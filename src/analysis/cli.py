@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sdg": ("analysis.cli_sdg", "code texts against the 17 Sustainable Development Goals (ODS)"),
     "code": ("analysis.cli_code", "code interview transcripts with a codebook (segment x code table)"),
     "partners": ("analysis.cli_partners", "recommend foreign partner cities for a Mexican municipality"),
+    "bench": ("analysis.bench", "measure pipeline, book, NLP, SDG and partner-finder costs"),
 }
 
 

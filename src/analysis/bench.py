@@ -1,0 +1,130 @@
+"""``python -m analysis bench``: measure the compendium's costs and write book/benchmarks.csv.
+
+Every figure is a median over repeats measured in one run (the machine is shared and noisy, so
+ratios measured together are more telling than absolute times). Measured:
+
+- the cold pipeline (every notebook executed, ``run --force``) and a rerun with nothing changed;
+- the book build alone (all pages rewritten);
+- interview coding throughput against the bare spaCy pass over the same text (ratio);
+- SDG classification throughput;
+- partner-finder index build time and recommendation latency;
+- peak resident memory of this process and of the commands it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from analysis import paths
+
+BENCH_CSV = paths.BOOK / "benchmarks.csv"
+FIELDS = ["group", "metric", "value", "unit", "repeats", "note"]
+
+
+def _timed(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=paths.ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark command failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
+    return elapsed
+
+
+def median_of(fn: Callable[[], float], repeats: int) -> float:
+    return statistics.median(fn() for _ in range(repeats))
+
+
+def book_command(rebuild_all: bool = True) -> list[str]:
+    exe = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(exe), "build", ".", "--config", "book/_config.yml", "--toc", "book/_toc.yml", "--path-output", "book",
+           "-W", "-n", "--keep-going"]
+    return [*cmd, "--all"] if rebuild_all else cmd
+
+
+def run_benchmarks(repeats: int = 3, cold_repeats: int = 1, coding_words: int = 50_000,
+                   sdg_texts: int = 2000, skip_pipeline: bool = False, log: Callable[[str], None] = print) -> list[dict[str, object]]:
+    """Run every benchmark; return the rows written to book/benchmarks.csv."""
+    rows: list[dict[str, object]] = []
+
+    def add(group: str, metric: str, value: float, unit: str, n: int, note: str = "") -> None:
+        rows.append({"group": group, "metric": metric, "value": round(value, 3), "unit": unit, "repeats": n, "note": note})
+        log(f"{group:<12} {metric:<44} {value:>12,.3f} {unit:<10} (n={n}) {note}")
+
+    py = sys.executable
+    if not skip_pipeline:
+        cold = median_of(lambda: _timed([py, "-m", "analysis", "run", "--force"]), cold_repeats)
+        add("pipeline", "cold run (every notebook executed)", cold, "s", cold_repeats)
+        rerun = median_of(lambda: _timed([py, "-m", "analysis", "run"]), repeats)
+        add("pipeline", "rerun with nothing changed", rerun, "s", repeats, "no notebook re-executed")
+        add("pipeline", "cold / rerun", cold / rerun, "ratio", repeats)
+        book = median_of(lambda: _timed(book_command(rebuild_all=True)), repeats)
+        add("book", "book build alone (all pages)", book, "s", repeats)
+
+    from analysis.qda import bench_coding
+
+    coding = [bench_coding(n_words=coding_words, repeats=1) for _ in range(repeats)]
+    bare = statistics.median(c["bare_wps"] for c in coding)
+    coded = statistics.median(c["coding_wps"] for c in coding)
+    add("nlp", "bare spaCy pass", bare, "words/s", repeats, f"{int(coding[0]['words']):,} generated words")
+    add("nlp", "segmentation + coding", coded, "words/s", repeats)
+    add("nlp", "coding time / bare spaCy time", bare / coded, "ratio", repeats, "goal: under 1.25")
+
+    from analysis.sdg import bench_classify
+
+    sdg = [bench_classify(sdg_texts) for _ in range(repeats)]
+    add("sdg", "classification throughput", statistics.median(s["texts_per_s"] for s in sdg), "texts/s", repeats,
+        f"{sdg_texts:,} short texts")
+
+    from analysis.partners import bench_partners
+
+    part = [bench_partners() for _ in range(repeats)]
+    add("partners", "index build", statistics.median(p["build_seconds"] for p in part), "s", repeats)
+    add("partners", "recommendation latency (median)", statistics.median(p["median_latency_ms"] for p in part), "ms",
+        repeats, f"{part[0]['n_queries']} queries each")
+
+    kb_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kb_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    add("memory", "peak RSS, benchmark process", kb_self / 1024, "MB", 1)
+    if not skip_pipeline:
+        add("memory", "peak RSS, largest command started", kb_children / 1024, "MB", 1, "pipeline, kernels, book")
+    add("machine", "cores", float(os.cpu_count() or 0), "cores", 1, f"Python {platform.python_version()}")
+    return rows
+
+
+def write_rows(rows: list[dict[str, object]], path: Path = BENCH_CSV) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("bench", help="measure pipeline, book, NLP, SDG and partner-finder costs")
+    p.add_argument("--repeats", type=int, default=3, help="repeats per measurement (median reported)")
+    p.add_argument("--cold-repeats", type=int, default=1, help="repeats of the cold pipeline run")
+    p.add_argument("--coding-words", type=int, default=50_000, help="size of the generated corpus for NLP coding")
+    p.add_argument("--sdg-texts", type=int, default=2000, help="number of short texts to classify")
+    p.add_argument("--skip-pipeline", action="store_true", help="skip the pipeline and book measurements")
+    p.add_argument("--out", type=Path, default=BENCH_CSV, help="where to write the table (default book/benchmarks.csv)")
+    p.set_defaults(func=_cli)
+
+
+def _cli(args: argparse.Namespace) -> int:
+    if args.repeats < 1 or args.cold_repeats < 1:
+        print("error: --repeats and --cold-repeats must be at least 1", file=sys.stderr)
+        return 2
+    rows = run_benchmarks(args.repeats, args.cold_repeats, args.coding_words, args.sdg_texts, args.skip_pipeline)
+    print(f"wrote {write_rows(rows, args.out)}")
+    return 0
