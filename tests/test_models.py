@@ -108,3 +108,16 @@ def test_coastal_flags_on_toy_country() -> None:
     assert not flags["00004"]  # the centre cell touches no outline
     assert flags["00005"] and flags["00001"]
     assert not flags["00003"]  # west-middle cell: its only outer edge is the land border
+
+
+def test_failed_fits_are_reported_not_hidden(frame: pd.DataFrame) -> None:
+    degenerate = frame.assign(n_links=0)
+    degenerate.loc[0, "n_links"] = 1
+    fits = md.fit_models(degenerate)
+    comp = md.comparison_table(fits)
+    assert not comp.converged.all()
+    failed = comp[~comp.converged]
+    assert (failed.warnings.str.len() > 0).all()
+    for name in failed.model:
+        if fits[name].result is None:
+            assert md.irr_table(fits[name]).empty

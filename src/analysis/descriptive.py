@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 import pycountry
 import seaborn as sns
-from shapely.geometry import MultiLineString
+import shapely
+import shapely.ops
+from shapely.geometry import MultiLineString, box
 
 from analysis.geo import CRS, great_circle_points
 from analysis.plots import SEQUENTIAL_CMAP
@@ -182,6 +184,12 @@ def link_lines(agreements: pd.DataFrame, boundaries: gpd.GeoDataFrame, world: gp
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS), missing
 
 
+def _unwrap_antimeridian(geom: object) -> object:
+    """Shift western longitudes by 360° and cut at 180°: a wrapped polygon drawn without a stray band."""
+    shifted = shapely.ops.transform(lambda x, y: (np.where(np.asarray(x) < 0, np.asarray(x) + 360, x), y), geom)
+    return shapely.make_valid(shifted).intersection(box(-180, -90, 180, 90))
+
+
 # --- Figures (Spanish labels; the caller saves and displays) -----------------------------------
 
 LINK_CLASSES: tuple[tuple[int, int, str], ...] = (
@@ -273,8 +281,8 @@ def plot_world_links(world: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) -> plt.Fi
     """World map with one great-circle line per link (state-level links in another colour)."""
     fig, ax = plt.subplots(figsize=(11, 5.5))
     parts = world.explode(index_parts=False)
-    bounds = parts.geometry.bounds
-    parts = parts[(bounds.maxx - bounds.minx) < 300]  # drop polygons wrapped across ±180° (Russia, Fiji)
+    wide = (parts.geometry.bounds.maxx - parts.geometry.bounds.minx) > 300  # rings wrapped across ±180° (Russia, Fiji)
+    parts.loc[wide, "geometry"] = parts.geometry[wide].map(_unwrap_antimeridian)
     parts.plot(ax=ax, color="#e6e6e6", edgecolor="white", linewidth=0.3)
     palette = sns.color_palette()
     for level, colour, label in (("municipal", palette[0], "Municipal"), ("state", palette[1], "Estatal")):

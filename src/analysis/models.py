@@ -91,7 +91,12 @@ def _fit(name: str, model: object, terms: list[str], **kwargs: object) -> Fit:
         warnings.simplefilter("always", ConvergenceWarning)
         warnings.simplefilter("always", HessianInversionWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
-        result = model.fit(disp=0, **kwargs)  # type: ignore[attr-defined]
+        try:
+            result = model.fit(disp=0, **kwargs)  # type: ignore[attr-defined]
+        except (np.linalg.LinAlgError, ValueError) as exc:  # reported, not hidden: the fit failed
+            return Fit(name, None, False, [f"{type(exc).__name__}: {exc}"], terms)
+        for attr in ("llf", "aic", "bic", "bse", "pvalues"):  # cached now, so later reads stay quiet
+            getattr(result, attr)
     converged = bool(result.mle_retvals.get("converged", True)) if hasattr(result, "mle_retvals") else True
     msgs = sorted({f"{w.category.__name__}: {str(w.message).splitlines()[0]}" for w in caught
                    if issubclass(w.category, ConvergenceWarning | HessianInversionWarning)})
@@ -116,14 +121,19 @@ def fit_models(df: pd.DataFrame, covariates: list[str] | None = None, cluster: b
 
 def comparison_table(fits: dict[str, Fit]) -> pd.DataFrame:
     """Log-likelihood, parameters, AIC, BIC and convergence per model."""
-    rows = [{"model": k, "loglik": round(float(f.result.llf), 3), "n_params": len(f.result.params),
-             "aic": round(float(f.result.aic), 3), "bic": round(float(f.result.bic), 3), "converged": f.converged,
+    nan = float("nan")
+    rows = [{"model": k, "loglik": round(float(f.result.llf), 3) if f.result else nan,
+             "n_params": len(f.result.params) if f.result else nan,
+             "aic": round(float(f.result.aic), 3) if f.result else nan,
+             "bic": round(float(f.result.bic), 3) if f.result else nan, "converged": f.converged,
              "warnings": "; ".join(f.warnings)} for k, f in fits.items()]
     return pd.DataFrame(rows)
 
 
 def lr_test_poisson_nb2(fits: dict[str, Fit]) -> dict[str, float]:
     """LR test of alpha = 0 (Poisson inside NB2); the p-value is halved because alpha = 0 is a boundary."""
+    if fits["nb2"].result is None or fits["poisson"].result is None:
+        return {"lr": float("nan"), "df": 1, "p_value": float("nan")}
     lr = 2 * (fits["nb2"].result.llf - fits["poisson"].result.llf)
     return {"lr": round(float(lr), 3), "df": 1, "p_value": float(0.5 * stats.chi2.sf(lr, 1))}
 
@@ -138,6 +148,9 @@ def vuong_test(fit_a: Fit, fit_b: Fit) -> dict[str, float]:
     p-values are one-sided for the sign observed (P(Z > |V|)). For zero-inflated against plain
     models the test is known to be imperfect (Wilson, 2015); read it with AIC/BIC and the rootogram.
     """
+    if fit_a.result is None or fit_b.result is None:
+        return {"vuong_raw": float("nan"), "p_value_raw": float("nan"), "vuong_bic": float("nan"),
+                "p_value_bic": float("nan")}
     m = _loglikeobs(fit_a) - _loglikeobs(fit_b)
     n = len(m)
     if not np.std(m) > 0:
@@ -162,15 +175,24 @@ def _param_names(fit: Fit) -> list[str]:
     return fit.terms + ["alpha"] * (n - len(fit.terms))
 
 
+def _exp(value: float) -> float:
+    """exp() that saturates instead of overflowing (a failed or degenerate fit can give huge coefficients)."""
+    return float(np.exp(np.clip(value, -700.0, 700.0)))
+
+
 def irr_table(fit: Fit, model_label: str | None = None) -> pd.DataFrame:
     """Incidence-rate ratios with 95 % intervals for the count part (inflation/zero parts and alpha left out)."""
     res = fit.result
-    rows = []
-    for name, b, (lo, hi), p in zip(_param_names(fit), np.asarray(res.params), np.asarray(res.conf_int()),
-                                    np.asarray(res.pvalues), strict=True):
+    rows: list[dict[str, object]] = []
+    if res is None:
+        return pd.DataFrame(rows, columns=["model", "term", "irr", "ci_low", "ci_high", "p_value", "se_type"])
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ci = np.asarray(res.conf_int())
+    for name, b, (lo, hi), p in zip(_param_names(fit), np.asarray(res.params), ci, np.asarray(res.pvalues), strict=True):
         if name in fit.terms:
-            rows.append({"model": model_label or fit.name, "term": name, "irr": float(np.exp(b)),
-                         "ci_low": float(np.exp(lo)), "ci_high": float(np.exp(hi)), "p_value": float(p),
+            rows.append({"model": model_label or fit.name, "term": name, "irr": _exp(b),
+                         "ci_low": _exp(lo), "ci_high": _exp(hi), "p_value": float(p),
                          "se_type": getattr(res, "cov_type", "nonrobust")})
     return pd.DataFrame(rows)
 
@@ -194,6 +216,10 @@ def plot_rootograms(fits: dict[str, Fit], y: np.ndarray, max_count: int = 20) ->
               "hurdle": "Hurdle (NB2 truncada)"}
     palette = sns.color_palette()
     for ax, (name, fit) in zip(axes.ravel(), fits.items(), strict=True):
+        if fit.result is None:
+            ax.set_title(titles.get(name, name))
+            ax.text(0.5, 0.5, "No se pudo estimar", ha="center", va="center", transform=ax.transAxes)
+            continue
         expected = np.sqrt(predicted_frequencies(fit, max_count))
         ax.bar(ks, np.sqrt(observed), bottom=expected - np.sqrt(observed), color=palette[0], alpha=0.6,
                label="Observado (colgante)")
