@@ -15,7 +15,9 @@ part). Convergence is reported, never hidden.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import matplotlib.pyplot as plt
@@ -86,37 +88,44 @@ class Fit:
     terms: list[str] = field(default_factory=list)
 
 
-def _fit(name: str, model: object, terms: list[str], **kwargs: object) -> Fit:
+def _fit(name: str, build: Callable[[], Any], terms: list[str], **kwargs: object) -> Fit:
+    """Build and fit one model; a failure (singular matrix, degenerate data) is returned as a failed Fit."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         warnings.simplefilter("always", HessianInversionWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
-            result = model.fit(disp=0, **kwargs)  # type: ignore[attr-defined]
+            result = build().fit(disp=0, **kwargs)
+            for attr in ("llf", "aic", "bic", "bse", "pvalues"):  # cached now, so later reads stay quiet
+                getattr(result, attr)
         except (np.linalg.LinAlgError, ValueError) as exc:  # reported, not hidden: the fit failed
             return Fit(name, None, False, [f"{type(exc).__name__}: {exc}"], terms)
-        for attr in ("llf", "aic", "bic", "bse", "pvalues"):  # cached now, so later reads stay quiet
-            getattr(result, attr)
     converged = bool(result.mle_retvals.get("converged", True)) if hasattr(result, "mle_retvals") else True
     msgs = sorted({f"{w.category.__name__}: {str(w.message).splitlines()[0]}" for w in caught
                    if issubclass(w.category, ConvergenceWarning | HessianInversionWarning)})
     return Fit(name, result, converged and not any("Convergence" in m for m in msgs), msgs, terms)
 
 
-def fit_models(df: pd.DataFrame, covariates: list[str] | None = None, cluster: bool = True) -> dict[str, Fit]:
-    """Fit Poisson, NB2, ZINB and hurdle models (clustered by state for Poisson and NB2)."""
+MODELS: tuple[str, ...] = ("poisson", "nb2", "zinb", "hurdle")
+
+
+def fit_models(df: pd.DataFrame, covariates: list[str] | None = None, cluster: bool = True,
+               models: tuple[str, ...] = MODELS) -> dict[str, Fit]:
+    """Fit Poisson, NB2, ZINB and hurdle models (or those in ``models``); clustered by state where supported."""
     covs = covariates or COVARIATES
     y, X = df.n_links.to_numpy(), sm.add_constant(df[covs].astype(float))
     cov = {"cov_type": "cluster", "cov_kwds": {"groups": df.state_code.astype(int).to_numpy()}} if cluster else {}
     infl = sm.add_constant(df[["log10_pop"]].astype(float))
     terms = list(X.columns)
-    return {
-        "poisson": _fit("poisson", sm.Poisson(y, X), terms, maxiter=200, **cov),
-        "nb2": _fit("nb2", sm.NegativeBinomial(y, X, loglike_method="nb2"), terms, maxiter=500, **cov),
-        "zinb": _fit("zinb", ZeroInflatedNegativeBinomialP(y, X, exog_infl=infl, p=2), terms, maxiter=2000, **cov,
-                     method="bfgs"),
-        "hurdle": _fit("hurdle", HurdleCountModel(y, X, dist="negbin", zerodist="poisson"), terms, maxiter=2000),
+    specs: dict[str, tuple[Callable[[], Any], dict[str, Any]]] = {
+        "poisson": (lambda: sm.Poisson(y, X), {"maxiter": 200, **cov}),
+        "nb2": (lambda: sm.NegativeBinomial(y, X, loglike_method="nb2"), {"maxiter": 500, **cov}),
+        "zinb": (lambda: ZeroInflatedNegativeBinomialP(y, X, exog_infl=infl, p=2),
+                 {"maxiter": 2000, "method": "bfgs", **cov}),
+        # statsmodels supports no clustered covariance for the hurdle model: model-based errors
+        "hurdle": (lambda: HurdleCountModel(y, X, dist="negbin", zerodist="poisson"), {"maxiter": 2000}),
     }
+    return {name: _fit(name, specs[name][0], terms, **specs[name][1]) for name in models}
 
 
 def comparison_table(fits: dict[str, Fit]) -> pd.DataFrame:
@@ -145,16 +154,18 @@ def _loglikeobs(fit: Fit) -> np.ndarray:
 def vuong_test(fit_a: Fit, fit_b: Fit) -> dict[str, float]:
     """Vuong's statistic for non-nested models (positive favours ``fit_a``), raw and BIC-corrected.
 
-    p-values are one-sided for the sign observed (P(Z > |V|)). For zero-inflated against plain
+    p-values are one-sided for the sign observed (P(Z > |V|)). NaN when a fit failed or both models
+    give identical pointwise log-likelihoods (the statistic is 0/0). For zero-inflated against plain
     models the test is known to be imperfect (Wilson, 2015); read it with AIC/BIC and the rootogram.
     """
+    undefined = {"vuong_raw": float("nan"), "p_value_raw": float("nan"), "vuong_bic": float("nan"),
+                 "p_value_bic": float("nan")}
     if fit_a.result is None or fit_b.result is None:
-        return {"vuong_raw": float("nan"), "p_value_raw": float("nan"), "vuong_bic": float("nan"),
-                "p_value_bic": float("nan")}
+        return undefined
     m = _loglikeobs(fit_a) - _loglikeobs(fit_b)
     n = len(m)
-    if not np.std(m) > 0:
-        raise ValueError("Vuong test undefined: the two models give identical pointwise log-likelihoods.")
+    if not np.std(m) > 0:  # identical pointwise fits (e.g. no zero inflation estimated): the test is undefined
+        return undefined
     k_diff = len(fit_a.result.params) - len(fit_b.result.params)
     out = {}
     for label, adj in (("raw", 0.0), ("bic", k_diff * np.log(n) / 2)):
