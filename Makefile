@@ -7,6 +7,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 MATHJAX_VERSION := 3.2.2
 MATHJAX := book/_vendor/mathjax/tex-mml-chtml.js
+LEAFLET_VERSION := 1.9.4
+LEAFLET := book/_vendor/leaflet/leaflet.js
 BOOK_FLAGS := -W -n --keep-going
 
 .PHONY: env data run book book-html test lab bench clean vendor
@@ -21,13 +23,20 @@ $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" > /dev/null
 	touch $(STAMP)
 
-vendor: $(MATHJAX)
+vendor: $(MATHJAX) $(LEAFLET)
 
+# JavaScript the book serves itself (no CDN): MathJax and Leaflet from their npm packages.
 $(MATHJAX):
 	mkdir -p book/.npm-vendor book/_vendor
 	npm install --prefix book/.npm-vendor --no-audit --no-fund --silent mathjax@$(MATHJAX_VERSION)
 	rm -rf book/_vendor/mathjax
 	cp -r book/.npm-vendor/node_modules/mathjax/es5 book/_vendor/mathjax
+
+$(LEAFLET):
+	mkdir -p book/.npm-vendor book/_vendor
+	npm install --prefix book/.npm-vendor --no-audit --no-fund --silent leaflet@$(LEAFLET_VERSION)
+	rm -rf book/_vendor/leaflet
+	cp -r book/.npm-vendor/node_modules/leaflet/dist book/_vendor/leaflet
 
 data: env
 	$(BIN)/python -m analysis data fetch
