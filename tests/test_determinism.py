@@ -83,3 +83,16 @@ def test_killed_run_leaves_previous_results_intact(tmp_path: Path) -> None:
     again = run_pipeline(root, "00")
     out, _ = again.communicate(timeout=600)
     assert again.returncode == 0, out
+
+
+def test_rerun_leaves_the_committed_notebooks_unchanged() -> None:
+    """After `python -m analysis run`, the executed notebooks equal the committed ones (git status clean)."""
+    if not (paths.ROOT / ".git").exists() or shutil.which("git") is None:
+        pytest.skip("not a git checkout")
+    proc = subprocess.run(["git", "status", "--porcelain", "--", "notebooks"], cwd=paths.ROOT, capture_output=True,
+                          text=True, check=True)
+    changed = [line for line in proc.stdout.splitlines() if not line.startswith("??")]
+    assert not changed, (
+        "executing the notebooks changed committed files (volatile output, or executed notebooks not committed "
+        f"after a change): {changed}"
+    )
