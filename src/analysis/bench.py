@@ -8,7 +8,9 @@ ratios measured together are more telling than absolute times). Measured:
 - interview coding throughput against the bare spaCy pass over the same text (ratio);
 - SDG classification throughput;
 - partner-finder index build time and recommendation latency;
-- peak resident memory of this process and of the commands it started.
+- peak resident memory of this process and of the commands it started;
+- optionally (``--scale-words N``), coding of a large generated corpus in ``--processes`` worker
+  processes: wall time, words/s and peak resident memory of the parent and the workers.
 """
 
 from __future__ import annotations
@@ -52,8 +54,14 @@ def book_command(rebuild_all: bool = True) -> list[str]:
 
 
 def run_benchmarks(repeats: int = 3, cold_repeats: int = 1, coding_words: int = 50_000,
-                   sdg_texts: int = 2000, skip_pipeline: bool = False, log: Callable[[str], None] = print) -> list[dict[str, object]]:
-    """Run every benchmark; return the rows written to book/benchmarks.csv."""
+                   sdg_texts: int = 2000, skip_pipeline: bool = False, log: Callable[[str], None] = print,
+                   scale_words: int = 0, processes: int | None = None) -> list[dict[str, object]]:
+    """Run every benchmark; return the rows written to book/benchmarks.csv.
+
+    ``scale_words`` > 0 adds the large-corpus measurement (group ``escala``): a generated corpus of
+    that many words coded in ``processes`` worker processes (default: every core), streamed, once.
+    It runs before the in-process measurements so the parent's peak RSS is its own.
+    """
     rows: list[dict[str, object]] = []
 
     def add(group: str, metric: str, value: float, unit: str, n: int, note: str = "") -> None:
@@ -69,6 +77,20 @@ def run_benchmarks(repeats: int = 3, cold_repeats: int = 1, coding_words: int = 
         add("pipeline", "cold / rerun", cold / rerun, "ratio", repeats)
         book = median_of(lambda: _timed(book_command(rebuild_all=True)), repeats)
         add("book", "book build alone (all pages)", book, "s", repeats)
+
+    if scale_words > 0:
+        from analysis.qda import bench_scale
+
+        procs = processes or os.cpu_count() or 1
+        sc = bench_scale(scale_words, procs)
+        note = f"{procs} processes, {int(sc['chunks'])} chunks"
+        add("escala", "words coded (generated corpus)", sc["words"], "words", 1, note)
+        add("escala", "wall time", sc["wall_s"], "s", 1, note)
+        add("escala", "throughput", sc["words_per_s"], "words/s", 1, note)
+        add("escala", "peak RSS total (parent + workers)", sc["rss_total_peak_mb"], "MB", 1, "goal: under 1,500 MB")
+        add("escala", "peak RSS, parent", sc["rss_parent_peak_mb"], "MB", 1)
+        add("escala", "peak RSS, workers (sum)", sc["rss_workers_peak_mb"], "MB", 1,
+            f"largest worker {sc['rss_worker_max_mb']:,.1f} MB")
 
     from analysis.qda import bench_coding
 
@@ -116,6 +138,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--cold-repeats", type=int, default=1, help="repeats of the cold pipeline run")
     p.add_argument("--coding-words", type=int, default=50_000, help="size of the generated corpus for NLP coding")
     p.add_argument("--sdg-texts", type=int, default=2000, help="number of short texts to classify")
+    p.add_argument("--scale-words", type=int, default=0,
+                   help="also code a generated corpus of this many words in parallel (0: skip)")
+    p.add_argument("--processes", type=int, default=os.cpu_count(), help="worker processes for --scale-words")
     p.add_argument("--skip-pipeline", action="store_true", help="skip the pipeline and book measurements")
     p.add_argument("--out", type=Path, default=BENCH_CSV, help="where to write the table (default book/benchmarks.csv)")
     p.set_defaults(func=_cli)
@@ -125,6 +150,10 @@ def _cli(args: argparse.Namespace) -> int:
     if args.repeats < 1 or args.cold_repeats < 1:
         print("error: --repeats and --cold-repeats must be at least 1", file=sys.stderr)
         return 2
-    rows = run_benchmarks(args.repeats, args.cold_repeats, args.coding_words, args.sdg_texts, args.skip_pipeline)
+    if args.scale_words < 0 or (args.processes is not None and args.processes < 1):
+        print("error: --scale-words must be 0 or more and --processes at least 1", file=sys.stderr)
+        return 2
+    rows = run_benchmarks(args.repeats, args.cold_repeats, args.coding_words, args.sdg_texts, args.skip_pipeline,
+                          scale_words=args.scale_words, processes=args.processes)
     print(f"wrote {write_rows(rows, args.out)}")
     return 0

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -569,3 +570,174 @@ def chunked(it: Iterable, size: int) -> Iterator[list]:
     it = iter(it)
     while chunk := list(itertools.islice(it, size)):
         yield chunk
+
+
+# ----------------------------------------------------------------------------------- scale
+
+def generate_chunk(index: int, chunk_words: int, seed: int = 0,
+                   base: Sequence[Transcript] | None = None) -> Iterator[Transcript]:
+    """Chunk ``index`` of a chunked generated corpus: about ``chunk_words`` words, streamed.
+
+    The chunk depends only on ``(seed, index)`` (its random stream is seeded with both), so a
+    worker process can build it from two integers and nothing large crosses process boundaries.
+    Transcript ids carry the chunk index (``GEN-<chunk>-<k>``) and are unique across chunks.
+    """
+    for k, t in enumerate(generate_corpus(chunk_words, seed=_chunk_seed(seed, index), base=base), start=1):
+        yield Transcript(id=f"GEN-{index:05d}-{k:04d}", meta=t.meta, turns=t.turns, source=t.source)
+
+
+def _chunk_seed(seed: int, index: int) -> int:
+    return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
+
+
+def chunk_sizes(n_words: int, chunk_words: int) -> list[int]:
+    """Word budget of each chunk: full chunks of ``chunk_words`` and a last, smaller one."""
+    if n_words <= 0 or chunk_words <= 0:
+        raise ValueError("n_words and chunk_words must be positive")
+    full, rest = divmod(n_words, chunk_words)
+    return [chunk_words] * full + ([rest] if rest else [])
+
+
+def generate_chunked_corpus(n_words: int, seed: int = 0, chunk_words: int = 50_000,
+                            base: Sequence[Transcript] | None = None) -> Iterator[Transcript]:
+    """The whole chunked corpus in one stream (what :func:`code_corpus_parallel` codes in parallel)."""
+    base = list(base) if base is not None else None
+    for i, size in enumerate(chunk_sizes(n_words, chunk_words)):
+        yield from generate_chunk(i, size, seed, base)
+
+
+def coded_rows(seg: Segment, codes: dict[str, list[str]]) -> list[tuple]:
+    """The CSV rows (CODE_COLUMNS) of one coded segment, one per code in name order."""
+    return [(seg.doc_id, seg.segment_id, seg.speaker, seg.informant_role, seg.start, seg.end, seg.text, code,
+             "; ".join(sorted(set(codes[code])))) for code in sorted(codes)]
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (ru_maxrss, kB on Linux)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+_WORKER: dict[str, object] = {}
+
+
+def _init_worker(codebook: str | None, batch_size: int, base_dir: str | None) -> None:
+    """Pool initializer: load the spaCy model, the codebook and the base sentences once per worker."""
+    from analysis import paths
+    from analysis.transcripts import load_corpus
+
+    cb = load_codebook(Path(codebook) if codebook else paths.INTERVIEWS / "codebook.yml")
+    _WORKER["coder"] = Coder(cb, batch_size=batch_size)
+    _WORKER["base"] = load_corpus(Path(base_dir) if base_dir else paths.INTERVIEWS / "transcripts")
+
+
+def code_chunk(coder: Coder, index: int, chunk_words: int, seed: int,
+               base: Sequence[Transcript] | None = None) -> dict[str, object]:
+    """Generate and code chunk ``index``; return its counts and coded rows (CODE_COLUMNS tuples).
+
+    This is the unit of work of every parallel back end (a process pool here, a Dask cluster in
+    the book): it needs only integers as input and returns plain Python objects.
+    """
+    words = segments = 0
+    rows: list[tuple] = []
+    def counted() -> Iterator[Transcript]:
+        nonlocal words
+        for t in generate_chunk(index, chunk_words, seed, base):
+            words += sum(len(turn.text.split()) for turn in t.turns)
+            yield t
+    for seg, codes in coder.iter_coded(counted()):
+        segments += 1
+        rows.extend(coded_rows(seg, codes))
+    return {"index": index, "words": words, "segments": segments, "rows": rows}
+
+
+def _work(task: tuple[int, int, int]) -> dict[str, object]:
+    import os
+
+    index, chunk_words, seed = task
+    out = code_chunk(_WORKER["coder"], index, chunk_words, seed, _WORKER["base"])  # type: ignore[arg-type]
+    out.update(pid=os.getpid(), rss_mb=_rss_mb(), peak_rss_mb=_peak_rss_mb())
+    return out
+
+
+def code_corpus_parallel(n_words: int, processes: int, out: Path | None, seed: int, chunk_words: int = 50_000,
+                         codebook: Path | None = None, batch_size: int = 64, context: str = "spawn",
+                         ) -> dict[str, float]:
+    """Code a generated corpus of ``n_words`` words in ``processes`` worker processes, streaming.
+
+    The corpus is split into chunks of ``chunk_words`` words; each worker (spawn or forkserver
+    context; the spaCy model and codebook are loaded once per worker by the pool initializer)
+    generates chunk *i* from ``(seed, i)`` and codes it. Results arrive in chunk order
+    (``imap``) and, when ``out`` is given, their rows are appended to a CSV (CODE_COLUMNS)
+    as they arrive; the file is written beside ``out`` and renamed at the end, and is
+    byte-identical for the same arguments whatever the number of processes. Memory stays flat:
+    the parent holds at most a few chunks' rows, each worker one chunk.
+
+    With ``processes=1`` the chunks are coded in this process (no pool), for comparison.
+
+    Returns words, segments, codings, chunks, wall seconds, words/s and measured memory: the
+    parent's peak RSS (ru_maxrss), each worker's peak RSS as reported by the worker with its
+    results, their sum, and the total (parent + workers), in MB.
+    """
+    import contextlib
+    import csv
+    import multiprocessing as mp
+    import os
+
+    if processes < 1:
+        raise ValueError("processes must be at least 1")
+    if context not in ("spawn", "forkserver"):
+        raise ValueError("context must be 'spawn' or 'forkserver' (fork is unsafe with spaCy's threads)")
+    tasks = [(i, size, seed) for i, size in enumerate(chunk_sizes(n_words, chunk_words))]
+    totals = {"words": 0, "segments": 0, "codings": 0}
+    worker_peaks: dict[int, float] = {}
+    tmp = out.with_name(out.name + ".part") if out is not None else None
+
+    def consume(results: Iterable[dict[str, object]], writer: Any) -> None:
+        for res in results:
+            rows: list[tuple] = res["rows"]  # type: ignore[assignment]
+            totals["words"] += int(res["words"])  # type: ignore[arg-type]
+            totals["segments"] += int(res["segments"])  # type: ignore[arg-type]
+            totals["codings"] += len(rows)
+            if writer is not None:
+                writer.writerows(rows)
+            if "pid" in res:
+                pid = int(res["pid"])  # type: ignore[arg-type]
+                worker_peaks[pid] = max(worker_peaks.get(pid, 0.0), float(res["peak_rss_mb"]))  # type: ignore[arg-type]
+
+    t0 = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        writer = None
+        if tmp is not None:
+            tmp.parent.mkdir(parents=True, exist_ok=True)
+            writer = csv.writer(stack.enter_context(open(tmp, "w", newline="", encoding="utf-8")), lineterminator="\n")
+            writer.writerow(CODE_COLUMNS)
+        if processes == 1:
+            from analysis import paths
+            from analysis.transcripts import load_corpus
+
+            coder = Coder(load_codebook(codebook or paths.INTERVIEWS / "codebook.yml"), batch_size=batch_size)
+            base = load_corpus(paths.INTERVIEWS / "transcripts")
+            consume((code_chunk(coder, i, size, s, base) for i, size, s in tasks), writer)
+        else:
+            pool = stack.enter_context(mp.get_context(context).Pool(
+                processes, initializer=_init_worker, initargs=(str(codebook) if codebook else None, batch_size, None)))
+            consume(pool.imap(_work, tasks, chunksize=1), writer)
+    wall = time.perf_counter() - t0
+    if tmp is not None and out is not None:
+        os.replace(tmp, out)
+    parent = _peak_rss_mb()
+    workers = sum(worker_peaks.values())
+    return {"words": float(totals["words"]), "segments": float(totals["segments"]),
+            "codings": float(totals["codings"]), "chunks": float(len(tasks)), "processes": float(processes),
+            "wall_s": round(wall, 2), "words_per_s": round(totals["words"] / wall, 1),
+            "rss_parent_peak_mb": round(parent, 1), "rss_workers_peak_mb": round(workers, 1),
+            "rss_worker_max_mb": round(max(worker_peaks.values(), default=0.0), 1),
+            "rss_total_peak_mb": round(parent + workers, 1)}
+
+
+def bench_scale(n_words: int, processes: int, seed: int = 0, chunk_words: int = 50_000,
+                out: Path | None = None) -> dict[str, float]:
+    """Measure :func:`code_corpus_parallel` on a generated corpus (no output file unless ``out``)."""
+    return code_corpus_parallel(n_words, processes, out, seed, chunk_words=chunk_words)

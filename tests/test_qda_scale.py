@@ -1,0 +1,95 @@
+"""Parallel, streamed coding of a generated corpus: same codings as one process, deterministic output."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from analysis import paths, qda
+
+N_WORDS, CHUNK, SEED = 20_000, 5_000, 7
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[dict[str, float], Path]]:
+    """Two runs of the parallel coder with the same arguments (2 processes, 4 chunks)."""
+    out = []
+    for k in range(2):
+        path = tmp_path_factory.mktemp(f"run{k}") / "codings.csv"
+        out.append((qda.code_corpus_parallel(N_WORDS, 2, path, SEED, chunk_words=CHUNK), path))
+    return out
+
+
+@pytest.fixture(scope="module")
+def single() -> tuple[list[list[str]], int, int]:
+    """Rows, segments and words from the single-process Coder over the same chunked corpus."""
+    coder = qda.Coder(qda.load_codebook(paths.INTERVIEWS / "codebook.yml"))
+    corpus = list(qda.generate_chunked_corpus(N_WORDS, SEED, CHUNK))
+    words = sum(len(turn.text.split()) for t in corpus for turn in t.turns)
+    rows, segments = [], 0
+    for seg, codes in coder.iter_coded(corpus):
+        segments += 1
+        rows += [[str(v) for v in row] for row in qda.coded_rows(seg, codes)]
+    return rows, segments, words
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        assert next(reader) == qda.CODE_COLUMNS
+        return list(reader)
+
+
+def test_same_codings_as_single_process(runs: list[tuple[dict[str, float], Path]],
+                                        single: tuple[list[list[str]], int, int]) -> None:
+    result, path = runs[0]
+    rows, segments, words = single
+    got = read_rows(path)
+    assert len(rows) > 500  # the generated corpus is actually coded
+    assert Counter(r[7] for r in got) == Counter(r[7] for r in rows)
+    assert got == rows
+    assert result["codings"] == len(rows)
+    assert result["segments"] == segments
+    assert result["words"] == words
+    assert result["chunks"] == 4
+
+
+def test_output_is_deterministic(runs: list[tuple[dict[str, float], Path]]) -> None:
+    (_, first), (_, second) = runs
+    assert first.read_bytes() == second.read_bytes()
+    assert not list(first.parent.glob("*.part"))
+
+
+def test_memory_is_measured(runs: list[tuple[dict[str, float], Path]]) -> None:
+    for result, _ in runs:
+        for key in ("rss_parent_peak_mb", "rss_workers_peak_mb", "rss_worker_max_mb", "rss_total_peak_mb"):
+            assert result[key] > 0, key
+        # a worker holds the spaCy model: it cannot be smaller than a few tens of MB
+        assert result["rss_worker_max_mb"] > 50
+        assert result["rss_worker_max_mb"] <= result["rss_workers_peak_mb"] <= 2 * result["rss_worker_max_mb"]
+        assert result["rss_total_peak_mb"] == pytest.approx(result["rss_parent_peak_mb"] + result["rss_workers_peak_mb"],
+                                                            abs=0.2)
+        assert result["words_per_s"] == pytest.approx(result["words"] / result["wall_s"], rel=0.01)
+
+
+def test_chunks_depend_only_on_seed_and_index() -> None:
+    first = [t.turns for t in qda.generate_chunk(3, 2_000, SEED)]
+    again = [t.turns for t in qda.generate_chunk(3, 2_000, SEED)]
+    other = [t.turns for t in qda.generate_chunk(4, 2_000, SEED)]
+    assert first == again and first != other
+    ids = [t.id for t in qda.generate_chunked_corpus(12_000, SEED, 5_000)]
+    assert len(ids) == len(set(ids))
+    assert ids[0].startswith("GEN-00000-") and ids[-1].startswith("GEN-00002-")
+    assert qda.chunk_sizes(12_000, 5_000) == [5_000, 5_000, 2_000]
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="processes"):
+        qda.code_corpus_parallel(1_000, 0, None, 0)
+    with pytest.raises(ValueError, match="spawn"):
+        qda.code_corpus_parallel(1_000, 2, None, 0, context="fork")
+    with pytest.raises(ValueError, match="positive"):
+        qda.chunk_sizes(0, 100)
