@@ -54,7 +54,10 @@ def topojson_from_rdata(path: Path) -> dict[str, Any]:
         raise GeometryError(f"{path}: expected one object, found {list(converted)}.")
     topo = _unwrap(next(iter(converted.values())))
     if isinstance(topo, str):  # stored as a JSON string
-        topo = json.loads(topo)
+        try:
+            topo = json.loads(topo)
+        except json.JSONDecodeError as exc:
+            raise GeometryError(f"{path}: the stored string is not valid TopoJSON ({exc}); fetch it again.") from None
     if not isinstance(topo, dict) or topo.get("type") != "Topology":
         raise GeometryError(f"{path}: the object is not a TopoJSON Topology.")
     return topo
@@ -75,6 +78,10 @@ def load_municipal_boundaries(path: Path | None = None) -> gpd.GeoDataFrame:
     gdf = read_topojson(topojson_from_rdata(path))
     if "id" not in gdf.columns:
         raise GeometryError(f"{path}: features carry no 'id'; expected 5-digit INEGI codes.")
+    if gdf["id"].isna().any():
+        first = int(gdf.index[gdf["id"].isna()][0])
+        raise GeometryError(f"{path}: {int(gdf['id'].isna().sum())} feature(s) carry no 'id' (first: feature {first}); "
+                            "expected 5-digit INEGI codes.")
     gdf = gdf.rename(columns={"id": "inegi_code"})[["inegi_code", "geometry"]]
     gdf["inegi_code"] = gdf["inegi_code"].astype(str).str.zfill(5)
     bad = gdf[~gdf.inegi_code.str.fullmatch(r"\d{5}")]
@@ -102,8 +109,11 @@ def load_quintana_roo(path: Path | None = None) -> gpd.GeoDataFrame:
 def load_world(path: Path | None = None) -> gpd.GeoDataFrame:
     """World countries at 1:110m (Natural Earth): iso_numeric, name, geometry."""
     path = path or require("geo_paises")
-    topo = json.loads(path.read_text(encoding="utf-8"))
-    if "countries" not in topo.get("objects", {}):
+    try:
+        topo = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise GeometryError(f"{path}: not valid TopoJSON ({exc}); fetch it again.") from None
+    if not isinstance(topo, dict) or not isinstance(topo.get("objects"), dict) or "countries" not in topo["objects"]:
         raise GeometryError(f"{path}: TopoJSON has no 'countries' object.")
     gdf = read_topojson(topo, layer="countries")
     gdf = gdf.rename(columns={"id": "iso_numeric"})

@@ -95,14 +95,16 @@ def read_census_history(path: Path) -> pd.DataFrame:
             raise InegiFormatError(f"{path}, line {row.line}: unexpected sex label {sex!r}.")
         if sex != "Total":
             continue
-        rec: dict[str, object] = {"inegi_code": row.muni_code}
+        rec: dict[str, object] = {"inegi_code": row.muni_code, "_line": row.line}
         for year, text in zip(CENSUS_YEARS, row.values[1:], strict=True):
             rec[f"pop_{year}"] = parse_number(text, path, row.line, str(year))
         records.append(rec)
     df = pd.DataFrame(records)
     if df.inegi_code.duplicated().any():
         code = df.loc[df.inegi_code.duplicated(), "inegi_code"].iloc[0]
-        raise InegiFormatError(f"{path}: municipality {code} has more than one 'Total' row.")
+        lines = df.loc[df.inegi_code == code, "_line"].tolist()
+        raise InegiFormatError(f"{path}, lines {lines}: municipality {code} has more than one 'Total' row.")
+    df = df.drop(columns="_line")
     for year in CENSUS_YEARS:
         df[f"pop_{year}"] = df[f"pop_{year}"].astype("Int64")
     return df
@@ -119,15 +121,26 @@ def read_catalogue(path: Path) -> pd.DataFrame:
     needed = ("cve_completa", "nom_cabecera", "nom_municipio", "nom_abr_entidad", "poblacion_total")
     rows = []
     for i, rec in enumerate(data):
+        if not isinstance(rec, dict):
+            raise MunicipalityDataError(f"{path}: record {i} is a {type(rec).__name__}, not an object with fields.")
         missing = [k for k in needed if k not in rec]
         if missing:
             raise MunicipalityDataError(f"{path}: record {i} lacks field(s) {missing}.")
+        code = str(rec["cve_completa"]).zfill(5)
+        if not code.isascii() or not code.isdigit() or len(code) != 5:
+            raise MunicipalityDataError(
+                f"{path}: record {i}: field 'cve_completa' is {rec['cve_completa']!r}, not a 5-digit INEGI code.")
         rows.append(
-            {"inegi_code": str(rec["cve_completa"]).zfill(5), "seat_name": rec["nom_cabecera"],
+            {"inegi_code": code, "seat_name": rec["nom_cabecera"],
              "catalogue_name": rec["nom_municipio"], "state_abbr": rec["nom_abr_entidad"],
              "catalogue_population": rec["poblacion_total"]}
         )
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    dup = df.index[df.inegi_code.duplicated(keep=False)].tolist()
+    if dup:
+        raise MunicipalityDataError(
+            f"{path}: records {dup[:2]} share the code {df.inegi_code[dup[0]]}; each municipality must appear once.")
+    return df
 
 
 def build_municipalities(
