@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis import casestudy as cs
-from analysis import paths
+from analysis import geo, paths
 from analysis.textnorm import normalise
 
 FIX = Path(__file__).parent / "fixtures" / "casestudy"
@@ -237,5 +237,5 @@ def test_partner_key_folds_spelling_variants() -> None:
 
 def test_split_antimeridian() -> None:
     pts = [(170.0, 10.0), (179.0, 11.0), (-179.0, 12.0), (-170.0, 13.0)]
-    assert cs.split_antimeridian(pts) == [[(170.0, 10.0), (179.0, 11.0)], [(-179.0, 12.0), (-170.0, 13.0)]]
-    assert cs.split_antimeridian(pts[:2]) == [pts[:2]]
+    assert geo.split_antimeridian(pts) == [[(170.0, 10.0), (179.0, 11.0)], [(-179.0, 12.0), (-170.0, 13.0)]]
+    assert geo.split_antimeridian(pts[:2]) == [pts[:2]]

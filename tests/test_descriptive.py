@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis import descriptive as ds
+from analysis.geo import split_antimeridian
 
 
 @pytest.fixture
@@ -81,7 +82,7 @@ def test_partner_countries_need_regions(agreements: pd.DataFrame) -> None:
 
 
 def test_antimeridian_split() -> None:
-    parts = ds._split_antimeridian([(170.0, 0.0), (179.0, 1.0), (-179.0, 2.0), (-170.0, 3.0)])
+    parts = split_antimeridian([(170.0, 0.0), (179.0, 1.0), (-179.0, 2.0), (-170.0, 3.0)])
     assert parts == [[(170.0, 0.0), (179.0, 1.0)], [(-179.0, 2.0), (-170.0, 3.0)]]
 
 

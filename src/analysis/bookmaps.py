@@ -8,7 +8,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import LineString, MultiLineString, Point
 
-from analysis.geo import CRS, great_circle_points
+from analysis.geo import CRS, great_circle_points, split_antimeridian
 from analysis.webmap import add_lines, add_points, choropleth, write_map
 
 WIKI = "Hermanamientos: colaboradores de Wikipedia (CC BY-SA 4.0)"
@@ -28,24 +28,14 @@ def links_by_municipality_map(boundaries: gpd.GeoDataFrame, by_muni: pd.DataFram
     return write_map(spec, "vinculos_municipios")
 
 
-def _split(points: list[tuple[float, float]]) -> MultiLineString:
-    parts, current = [], [points[0]]
-    for a, b in zip(points, points[1:], strict=False):
-        if abs(b[0] - a[0]) > 180:
-            parts.append(current)
-            current = []
-        current.append(b)
-    parts.append(current)
-    return MultiLineString([LineString(p) for p in parts if len(p) > 1])
-
-
 def world_links_map(twinnings: pd.DataFrame, world: gpd.GeoDataFrame) -> Path:
     """Great-circle lines from each Mexican city to its partner city, over the world's countries."""
     tw = twinnings[(twinnings.match_status == "matched") & ~twinnings.reciprocal_duplicate.astype(bool)]
     tw = tw.dropna(subset=["mexican_lat", "mexican_lon", "partner_lat", "partner_lon"])
     lines = gpd.GeoDataFrame(
         {"tip": [f"{r.mexican_city} – {r.partner_city} ({r.partner_country_iso3})" for r in tw.itertuples()]},
-        geometry=[_split(great_circle_points(r.mexican_lat, r.mexican_lon, r.partner_lat, r.partner_lon, n=32))
+        geometry=[MultiLineString([LineString(p) for p in split_antimeridian(
+                      great_circle_points(r.mexican_lat, r.mexican_lon, r.partner_lat, r.partner_lon, n=32))])
                   for r in tw.itertuples()],
         crs=CRS,
     )

@@ -10,7 +10,6 @@ cross-check of Table 1 against the Wikipedia-derived pairs.
 
 from __future__ import annotations
 
-import itertools
 import math
 import textwrap
 from pathlib import Path
@@ -28,7 +27,7 @@ from shapely.geometry.base import BaseGeometry
 
 from analysis import paths
 from analysis.countries import iso3_name_es
-from analysis.geo import great_circle_points, haversine_km
+from analysis.geo import great_circle_points, haversine_km, split_antimeridian
 from analysis.plots import SEQUENTIAL_CMAP
 from analysis.textnorm import normalise
 
@@ -216,16 +215,6 @@ def partner_countries(agreements: pd.DataFrame) -> pd.DataFrame:
     out = (agreements.groupby(["country_iso3", "country_name_es"]).size().rename("agreements").reset_index()
            .sort_values(["agreements", "country_iso3"], ascending=[False, True]))
     return out.reset_index(drop=True)
-
-
-def split_antimeridian(points: list[tuple[float, float]]) -> list[list[tuple[float, float]]]:
-    """Split a (lon, lat) polyline where it jumps across the 180° meridian, so maps draw no stray lines."""
-    segments: list[list[tuple[float, float]]] = [[points[0]]]
-    for prev, cur in itertools.pairwise(points):
-        if abs(cur[0] - prev[0]) > 180:
-            segments.append([])
-        segments[-1].append(cur)
-    return segments
 
 
 # --------------------------------------------------------------------------- population

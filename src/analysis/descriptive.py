@@ -8,8 +8,6 @@ apart (they belong to a state government, not to any municipality).
 
 from __future__ import annotations
 
-from itertools import pairwise
-
 import geopandas as gpd
 import matplotlib.pyplot as plt
 import numpy as np
@@ -20,7 +18,7 @@ import shapely
 import shapely.ops
 from shapely.geometry import MultiLineString, box
 
-from analysis.geo import CRS, great_circle_points
+from analysis.geo import CRS, great_circle_points, split_antimeridian
 from analysis.plots import SEQUENTIAL_CMAP
 
 #: Population size classes (2020 census), lower bound inclusive: [0, 15 000), [15 000, 50 000) ...
@@ -145,18 +143,6 @@ def iso3_to_numeric(iso3: str) -> str:
 
 # --- Geometry for maps -------------------------------------------------------------------------
 
-def _split_antimeridian(points: list[tuple[float, float]]) -> list[list[tuple[float, float]]]:
-    """Cut a (lon, lat) path where it jumps across the ±180° meridian, so maps draw no stray lines."""
-    parts, current = [], [points[0]]
-    for p, q in pairwise(points):
-        if abs(q[0] - p[0]) > 180:
-            parts.append(current)
-            current = []
-        current.append(q)
-    parts.append(current)
-    return [part for part in parts if len(part) > 1]
-
-
 def link_lines(agreements: pd.DataFrame, boundaries: gpd.GeoDataFrame, world: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
     """Great-circle lines from each Mexican party to its partner country; and how many could not be drawn.
 
@@ -180,7 +166,7 @@ def link_lines(agreements: pd.DataFrame, boundaries: gpd.GeoDataFrame, world: gp
         dst = cpts.loc[num]
         path = great_circle_points(src.lat, src.lon, dst.y, dst.x, n=48)
         rows.append({"agreement_id": a.agreement_id, "level": a.level,
-                     "geometry": MultiLineString(_split_antimeridian(path))})
+                     "geometry": MultiLineString(split_antimeridian(path))})
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS), missing
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import tempfile
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +147,16 @@ def great_circle_points(lat1: float, lon1: float, lat2: float, lon2: float, n: i
         z = a * math.sin(p1) + b * math.sin(p2)
         out.append((math.degrees(math.atan2(y, x)), math.degrees(math.atan2(z, math.hypot(x, y)))))
     return out
+
+
+def split_antimeridian(points: list[tuple[float, float]]) -> list[list[tuple[float, float]]]:
+    """Cut a (lon, lat) path where it jumps across the ±180° meridian, so maps draw no stray lines.
+
+    Parts of a single point (nothing to draw) are dropped.
+    """
+    parts: list[list[tuple[float, float]]] = [[points[0]]]
+    for prev, cur in pairwise(points):
+        if abs(cur[0] - prev[0]) > 180:
+            parts.append([])
+        parts[-1].append(cur)
+    return [part for part in parts if len(part) > 1]
