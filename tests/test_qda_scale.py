@@ -75,6 +75,12 @@ def test_memory_is_measured(runs: list[tuple[dict[str, float], Path]]) -> None:
         assert result["words_per_s"] == pytest.approx(result["words"] / result["wall_s"], rel=0.01)
 
 
+def test_partition_function_gives_the_same_rows(runs: list[tuple[dict[str, float], Path]]) -> None:
+    rows = qda.code_partition([(1, CHUNK), (2, CHUNK)], SEED)
+    expected = [r for r in read_rows(runs[0][1]) if r[0].startswith(("GEN-00001-", "GEN-00002-"))]
+    assert expected and [[str(r[c]) for c in qda.CODE_COLUMNS] for r in rows] == expected
+
+
 def test_chunks_depend_only_on_seed_and_index() -> None:
     first = [t.turns for t in qda.generate_chunk(3, 2_000, SEED)]
     again = [t.turns for t in qda.generate_chunk(3, 2_000, SEED)]

@@ -737,6 +737,21 @@ def code_corpus_parallel(n_words: int, processes: int, out: Path | None, seed: i
             "rss_total_peak_mb": round(parent + workers, 1)}
 
 
+def code_partition(tasks: Iterable[tuple[int, int]], seed: int, codebook: str | None = None) -> list[dict[str, object]]:
+    """Code chunks ``(index, words)`` in this process: one dict (CODE_COLUMNS) per coding.
+
+    The unit of work for other schedulers, e.g. Dask's ``bag.map_partitions``: the model and
+    the codebook are loaded once per process and reused by later partitions.
+    """
+    if "coder" not in _WORKER:
+        _init_worker(codebook, 64, None)
+    out: list[dict[str, object]] = []
+    for index, size in tasks:
+        res = code_chunk(_WORKER["coder"], index, size, seed, _WORKER["base"])  # type: ignore[arg-type]
+        out.extend(dict(zip(CODE_COLUMNS, row, strict=True)) for row in res["rows"])  # type: ignore[attr-defined]
+    return out
+
+
 def bench_scale(n_words: int, processes: int, seed: int = 0, chunk_words: int = 50_000,
                 out: Path | None = None) -> dict[str, float]:
     """Measure :func:`code_corpus_parallel` on a generated corpus (no output file unless ``out``)."""
