@@ -99,3 +99,14 @@ def test_notebook_with_fixture_register_leaks_nothing(tmp_path: Path, monkeypatc
     assert (tmp_path / "data" / "processed" / "qda" / "entrevistas.qdpx").exists()
     assert privacy.find_leaks([tmp_path / "data" / "processed", nb], register) == []
     assert os.environ["ANALYSIS_ROOT"] == str(tmp_path)
+
+
+def test_published_book_and_outputs_name_no_participant() -> None:
+    """The built book, the executed chapter and data/processed carry no name from the register in use."""
+    html = paths.BOOK / "_build" / "html"
+    if not (html / "index.html").exists():
+        pytest.fail("no built book: run `make book-html` (make test does) before this test")
+    register = privacy.load_register(paths.INTERVIEWS / "participants.example.csv")
+    assert register.names, "the example register should list names to look for"
+    leaks = privacy.find_leaks([html, paths.PROCESSED, paths.NOTEBOOKS / "03_entrevistas.ipynb"], register)
+    assert leaks == [], f"register names found: {leaks[:10]}"
