@@ -47,7 +47,8 @@ def server() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def driver() -> Iterator[object]:
     if not (CHROMIUM and CHROMEDRIVER):
-        pytest.fail("Debian's chromium and chromium-driver are needed (.ci/run installs them: apt-get install chromium chromium-driver).")
+        pytest.fail("Debian's chromium and chromium-driver are needed "
+                    "(.ci/run installs them: apt-get install chromium chromium-driver).")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -95,7 +96,8 @@ def test_every_page_loads_cleanly_in_chromium(server: str, driver: object) -> No
         if broken:
             problems.append(f"{rel}: images that did not load: {broken}")
         figures_without_img = driver.execute_script(  # type: ignore[attr-defined]
-            "return Array.from(document.querySelectorAll('figure')).filter(f => !f.querySelector('img, svg, iframe, div.map')).length"
+            "return Array.from(document.querySelectorAll('figure'))"
+            ".filter(f => !f.querySelector('img, svg, iframe, div.map')).length"
         )
         if figures_without_img:
             problems.append(f"{rel}: {figures_without_img} figure(s) with no image")

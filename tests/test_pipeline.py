@@ -92,7 +92,7 @@ def test_failing_notebook_is_named_and_the_good_one_kept(project: Path) -> None:
 
 def test_pipeline_file_errors(project: Path) -> None:
     (project / "notebooks/pipeline.yml").write_text(yaml.safe_dump({"notebooks": [{"notebook": "zzz.ipynb"}]}))
-    with pytest.raises(PipelineError, match="notebook .*zzz.ipynb does not exist"):
+    with pytest.raises(PipelineError, match=r"notebook .*zzz.ipynb does not exist"):
         pipeline.load_pipeline()
     (project / "notebooks/pipeline.yml").write_text(yaml.safe_dump({"notebooks": [{"notebook": "a.ipynb", "colour": 1}]}))
     with pytest.raises(PipelineError, match=r"unknown field\(s\) \['colour'\]"):

@@ -91,7 +91,7 @@ def test_interrupted_download_leaves_no_partial_file(temp_root: Path, tmp_path: 
 
     monkeypatch.setattr(sources.urllib.request, "urlopen", lambda *a, **k: Broken(b"0123456789"))
     src = make_source(tmp_path, "flaky", b"0123456789", url="https://example.invalid/x.csv")
-    with pytest.raises(DataError, match="flaky.*download .* failed"):
+    with pytest.raises(DataError, match=r"flaky.*download .* failed"):
         sources.fetch([src], use_mirror=False, log=lambda _: None)
     assert not (temp_root / src.path).exists()
     assert not list((temp_root / "data" / "raw").glob("**/.*part"))

@@ -3,7 +3,8 @@
 The exports have quirks that every reader must handle (see data/sources.yml):
 latin-1 encoding, title lines before the header, quoted numbers with thousands separators,
 a national total row, one subtotal row per state whose code is written as a spreadsheet formula
-(``=CONCATENAR(0,01)`` for states 01-09, ``=CONCATENAR( ,10)`` from 10 on), municipality rows coded like `` 01 001 ``, and trailing source lines.
+(``=CONCATENAR(0,01)`` for states 01-09, ``=CONCATENAR( ,10)`` from 10 on), municipality rows
+coded like `` 01 001 ``, and trailing source lines.
 """
 
 from __future__ import annotations

@@ -35,7 +35,8 @@ SHORE_TOLERANCE_M = 15_000
 SOURCE_LABEL = "wikipedia_twincities"
 
 OUTPUT_COLUMNS = [
-    "pair_id", "inegi_code", "state_code", "level", "mexican_city", "mexican_lat", "mexican_lon", "partner_city", "partner_country",
+    "pair_id", "inegi_code", "state_code", "level", "mexican_city", "mexican_lat", "mexican_lon", "partner_city",
+    "partner_country",
     "partner_country_iso3", "partner_lat", "partner_lon", "match_method", "match_status", "match_note",
     "reciprocal_duplicate", "source", "source_row",
 ]
@@ -205,7 +206,8 @@ def _decide(
     if isinstance(near, str) and dist <= SHORE_TOLERANCE_M and near in cands:
         return near, "municipal", "nearest_polygon+name", "matched", f"point {dist / 1000:.1f} km off the generalised coastline"
     if len(cands) == 1:
-        return next(iter(cands)), "municipal", "name", "matched", "geocoded point outside Mexico (a namesake abroad); unique name match"
+        note = "geocoded point outside Mexico (a namesake abroad); unique name match"
+        return next(iter(cands)), "municipal", "name", "matched", note
     if len(cands) > 1:
         return "", "municipal", "name", "ambiguous", (
             f"point outside every polygon; name matches {len(cands)} municipalities: {', '.join(sorted(cands))}"

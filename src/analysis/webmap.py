@@ -50,7 +50,8 @@ const layers = [];
 for (const layer of data.layers) {{
   const l = L.geoJSON(layer.geojson, {{
     style: style,
-    pointToLayer: (f, latlng) => L.circleMarker(latlng, {{ radius: 4, color: '#222', weight: 1, fillColor: f.properties._fill, fillOpacity: 0.9 }}),
+    pointToLayer: (f, latlng) => L.circleMarker(latlng,
+      {{ radius: 4, color: '#222', weight: 1, fillColor: f.properties._fill, fillOpacity: 0.9 }}),
     onEachFeature: (f, lyr) => {{ if (f.properties._tip) lyr.bindTooltip(f.properties._tip, {{ sticky: true }}); }}
   }}).addTo(map);
   layers.push(l);
