@@ -75,6 +75,13 @@ def test_memory_is_measured(runs: list[tuple[dict[str, float], Path]]) -> None:
         assert result["words_per_s"] == pytest.approx(result["words"] / result["wall_s"], rel=0.01)
 
 
+def test_idle_workers_are_counted() -> None:
+    """One chunk for two workers: the worker that coded nothing still holds the model and is measured."""
+    result = qda.code_corpus_parallel(2_000, 2, None, SEED, chunk_words=CHUNK)
+    assert result["chunks"] == 1
+    assert result["rss_workers_peak_mb"] > result["rss_worker_max_mb"] + 50
+
+
 def test_partition_function_gives_the_same_rows(runs: list[tuple[dict[str, float], Path]]) -> None:
     rows = qda.code_partition([(1, CHUNK), (2, CHUNK)], SEED)
     expected = [r for r in read_rows(runs[0][1]) if r[0].startswith(("GEN-00001-", "GEN-00002-"))]

@@ -619,6 +619,18 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _proc_peak_rss_mb(pid: int | None) -> float | None:
+    """Peak resident memory of another process (VmHWM in /proc, Linux); None where unavailable."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
 _WORKER: dict[str, object] = {}
 
 
@@ -678,7 +690,8 @@ def code_corpus_parallel(n_words: int, processes: int, out: Path | None, seed: i
 
     Returns words, segments, codings, chunks, wall seconds, words/s and measured memory: the
     parent's peak RSS (ru_maxrss), each worker's peak RSS as reported by the worker with its
-    results, their sum, and the total (parent + workers), in MB.
+    results (and, on Linux, read from /proc before the pool closes, so a worker that received no
+    chunk is counted too), their sum, and the total (parent + workers), in MB.
     """
     import contextlib
     import csv
@@ -724,6 +737,10 @@ def code_corpus_parallel(n_words: int, processes: int, out: Path | None, seed: i
             pool = stack.enter_context(mp.get_context(context).Pool(
                 processes, initializer=_init_worker, initargs=(str(codebook) if codebook else None, batch_size, None)))
             consume(pool.imap(_work, tasks, chunksize=1), writer)
+            for child in mp.active_children():  # workers that got no chunk hold the model too
+                peak = _proc_peak_rss_mb(child.pid)
+                if child.pid is not None and peak is not None:
+                    worker_peaks[child.pid] = max(worker_peaks.get(child.pid, 0.0), peak)
     wall = time.perf_counter() - t0
     if tmp is not None and out is not None:
         os.replace(tmp, out)
