@@ -114,3 +114,13 @@ def test_source_digest_ignores_outputs() -> None:
     assert pipeline.notebook_source_digest(nb) == d1
     nb.cells[0].source = "print(2)"
     assert pipeline.notebook_source_digest(nb) != d1
+
+
+def test_stream_chunks_are_merged_whatever_the_timing() -> None:
+    out = nbformat.v4.new_output
+    split = [out("stream", name="stdout", text="a\n"), out("stream", name="stdout", text="b\n"),
+             out("stream", name="stderr", text="w\n"), out("stream", name="stdout", text="c\n")]
+    merged = pipeline.coalesce_streams(split)
+    assert [(o["name"], o["text"]) for o in merged] == [("stdout", "a\nb\n"), ("stderr", "w\n"), ("stdout", "c\n")]
+    whole = pipeline.coalesce_streams([out("stream", name="stdout", text="a\nb\n")])
+    assert whole[0]["text"] == merged[0]["text"]

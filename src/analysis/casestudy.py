@@ -27,6 +27,7 @@ from shapely.geometry.base import BaseGeometry
 
 from analysis import paths
 from analysis.countries import iso3_name_es
+from analysis.datasets import read_curated
 from analysis.geo import great_circle_points, haversine_km, split_antimeridian
 from analysis.plots import SEQUENTIAL_CMAP
 from analysis.textnorm import normalise
@@ -69,13 +70,7 @@ class CaseStudyDataError(ValueError):
 
 
 def _read_curated(path: Path, columns: list[str]) -> pd.DataFrame:
-    if not path.exists():
-        raise FileNotFoundError(f"{path} not found; it is a curated table kept in git (data/curated).")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise CaseStudyDataError(f"{path}: missing column(s) {missing}; expected {columns}.")
-    return df
+    return read_curated(path, columns, CaseStudyDataError)
 
 
 def _fail(path: Path, idx: int, field: str, problem: str) -> CaseStudyDataError:

@@ -27,6 +27,7 @@ import pandas as pd
 
 from analysis import casestudy as cs
 from analysis import paths
+from analysis.datasets import read_curated
 
 CLAIMS_CSV = paths.CURATED / "claims.csv"
 CLAIM_COLUMNS = ["claim_id", "document", "claim", "value_stated", "notebook", "check", "status", "note"]
@@ -210,12 +211,7 @@ CHECKS: dict[str, Check] = {
 def read_claims(path: Path | None = None) -> pd.DataFrame:
     """Read and validate the curated claims table."""
     path = path or CLAIMS_CSV
-    if not path.exists():
-        raise FileNotFoundError(f"{path} not found; it is a curated table kept in git (data/curated).")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in CLAIM_COLUMNS if c not in df.columns]
-    if missing:
-        raise ClaimsDataError(f"{path}: missing column(s) {missing}; expected {CLAIM_COLUMNS}.")
+    df = read_curated(path, CLAIM_COLUMNS, ClaimsDataError)
     for idx, row in df.iterrows():
         _validate_claim(path, int(idx), row)
     dup = df.claim_id[df.claim_id.duplicated()]

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -63,6 +64,17 @@ def write_core(core: CoreTables) -> list[str]:
         write_csv(review, "twinnings_review.csv"),
         write_csv(set_aside, "set_aside.csv"),
     ]
+
+
+def read_curated(path: Path, columns: list[str], error: type[Exception] = ValueError) -> pd.DataFrame:
+    """Read a hand-entered table of data/curated as text; a missing file or column is a clear error."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found; it is a curated table kept in git (data/curated).")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise error(f"{path}: missing column(s) {missing}; expected {columns}.")
+    return df
 
 
 def read_twinnings() -> pd.DataFrame:

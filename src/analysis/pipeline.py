@@ -202,7 +202,8 @@ def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             continue
         count += 1
         cell.execution_count = count if cell.source.strip() else None
-        for out in cell.get("outputs", []):
+        cell.outputs = coalesce_streams(cell.get("outputs", []))
+        for out in cell.outputs:
             if "execution_count" in out:
                 out["execution_count"] = cell.execution_count
             view = out.get("data", {}).get("application/vnd.jupyter.widget-view+json")
@@ -210,6 +211,19 @@ def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 view["model_id"] = f"widget-{i:03d}"
     nb.nbformat_minor = 4
     return nb
+
+
+def coalesce_streams(outputs: list[Any]) -> list[Any]:
+    """Merge consecutive stdout (or stderr) chunks: how the kernel splits a stream depends on timing."""
+    merged: list[Any] = []
+    for out in outputs:
+        prev = merged[-1] if merged else None
+        if (out.get("output_type") == "stream" and prev is not None and prev.get("output_type") == "stream"
+                and prev.get("name") == out.get("name")):
+            prev["text"] = "".join(prev["text"]) + "".join(out["text"])
+            continue
+        merged.append(out)
+    return merged
 
 
 def strip_injected(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
