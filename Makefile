@@ -10,6 +10,8 @@ MATHJAX := book/_vendor/mathjax/tex-mml-chtml.js
 LEAFLET_VERSION := 1.9.4
 LEAFLET := book/_vendor/leaflet/leaflet.js
 BOOK_FLAGS := -W -n --keep-going
+# JupyterLab refuses to run as root unless told to (containers, Binder-like machines).
+LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: env data run book book-html test lab bench clean vendor
 
@@ -58,7 +60,7 @@ bench: data
 	$(BIN)/python -m analysis bench
 
 lab: env
-	$(BIN)/jupyter lab --notebook-dir=. notebooks/00_datos.ipynb
+	$(BIN)/jupyter lab $(LAB_FLAGS) --notebook-dir=. notebooks/00_datos.ipynb
 
 clean:
 	rm -rf book/_build data/processed/* notebooks/_failed
