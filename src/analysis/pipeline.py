@@ -242,7 +242,7 @@ def write_notebook_atomic(nb: nbformat.NotebookNode, target: Path) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
-def execute(step: Step, params: dict[str, Any], log: Callable[[str], None] = print) -> None:
+def execute(step: Step, params: dict[str, Any]) -> None:
     """Execute one notebook with papermill into a temporary file; replace the original on success."""
     import papermill as pm
 
@@ -300,7 +300,7 @@ def run(
             continue
         log(f"run   {step.notebook}: {'; '.join(reasons)}")
         started = time.perf_counter()
-        execute(step, params, log)
+        execute(step, params)
         missing = [o for o in step.outputs if not (paths.ROOT / o).exists()]
         if missing:
             raise PipelineError(f"{step.notebook} ran but did not write its declared output(s): {', '.join(missing)}.")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import tempfile
 import urllib.error
 import urllib.request
@@ -224,11 +223,3 @@ def require(source_id: str) -> Path:
             f"Delete it and run `python -m analysis data fetch`."
         )
     return src.local
-
-
-def copy_tree_sources(dest_root: Path, sources: Iterable[Source]) -> None:
-    """Copy verified raw files into another project root (used by tests and benchmarks)."""
-    for src in sources:
-        target = dest_root / src.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(src.local, target)
