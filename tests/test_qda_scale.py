@@ -69,7 +69,8 @@ def test_memory_is_measured(runs: list[tuple[dict[str, float], Path]]) -> None:
             assert result[key] > 0, key
         # a worker holds the spaCy model: it cannot be smaller than a few tens of MB
         assert result["rss_worker_max_mb"] > 50
-        assert result["rss_worker_max_mb"] <= result["rss_workers_peak_mb"] <= 2 * result["rss_worker_max_mb"]
+        # two workers: max <= sum <= 2 x max, up to the 0.1 MB rounding of each reported figure
+        assert result["rss_worker_max_mb"] <= result["rss_workers_peak_mb"] <= 2 * result["rss_worker_max_mb"] + 0.2
         assert result["rss_total_peak_mb"] == pytest.approx(result["rss_parent_peak_mb"] + result["rss_workers_peak_mb"],
                                                             abs=0.2)
         assert result["words_per_s"] == pytest.approx(result["words"] / result["wall_s"], rel=0.01)
