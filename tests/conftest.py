@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from analysis import paths
-from analysis.sources import DataError, require
+from analysis.ingest.sources import DataError, require
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -5,13 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.agreements import (
-    CANONICAL_COLUMNS,
-    AgreementDataError,
-    from_twinnings,
-    load_agreements,
-    validate_canonical,
-)
+from analysis.tables.agreements import CANONICAL_COLUMNS, AgreementDataError, from_twinnings, validate_canonical
+from analysis.tables.registry import load_agreements
 
 
 def _twinnings() -> pd.DataFrame:

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis import geo
-from analysis.inegi import InegiFormatError
-from analysis.municipalities import MunicipalityDataError, read_catalogue, read_census_history
+from analysis.ingest import geometry as geo
+from analysis.ingest.inegi import InegiFormatError
+from analysis.tables.municipalities import MunicipalityDataError, read_catalogue, read_census_history
+from analysis.util import spatial
 
 # ------------------------------------------------------------------------------ catalogue JSON
 
@@ -119,7 +120,7 @@ def write_rdata(tmp: Path, obj: object, name: str = "municipios.RData") -> Path:
 def test_rdata_fixture_with_ids_loads(tmp_path: Path) -> None:
     gdf = geo.load_municipal_boundaries(write_rdata(tmp_path, json.dumps(topology(["23005", "1001"]))))
     assert gdf.inegi_code.tolist() == ["01001", "23005"]
-    assert str(gdf.crs) == geo.CRS
+    assert str(gdf.crs) == spatial.CRS
 
 
 @pytest.mark.parametrize("content", [b"", b"not an R file at all", b"RDX2\nX\n\x00\x01garbage"],

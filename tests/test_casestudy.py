@@ -8,9 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import casestudy as cs
-from analysis import geo, paths
-from analysis.textnorm import normalise
+from analysis import paths
+from analysis.analyses import casestudy as cs
+from analysis.tables import casestudy as cst
+from analysis.tables.cities import city_name_key
+from analysis.util import spatial
+from analysis.util.text import normalise
 
 FIX = Path(__file__).parent / "fixtures" / "casestudy"
 PROCESSED_MUNIS = paths.PROCESSED / "municipalities.csv"
@@ -46,27 +49,27 @@ def mutate(tmp_path: Path, row: int, field: str, value: str) -> Path:
 
 
 def test_curated_table_has_19_agreements_10_national_9_international() -> None:
-    agreements = cs.read_agreements()
+    agreements = cst.read_agreements()
     assert len(agreements) == 19
     assert cs.scope_counts(agreements) == {"total": 19, "national": 10, "international": 9}
     assert agreements.year.min() == 1985 and agreements.year.max() == 2021
 
 
 def test_curated_codes_are_the_expected_ones() -> None:
-    national = cs.read_agreements().query("scope == 'national'")
+    national = cst.read_agreements().query("scope == 'national'")
     assert dict(zip(national.partner_city, national.inegi_code_partner, strict=True)) == EXPECTED_CODES
 
 
 def test_mar_del_plata_keeps_the_slides_spelling() -> None:
-    row = cs.read_agreements().set_index("partner_city").loc["Mar del Plata"]
+    row = cst.read_agreements().set_index("partner_city").loc["Mar del Plata"]
     assert row.as_written.startswith("Mar de Plata") and row.country_iso3 == "ARG"
 
 
 @needs_processed
 def test_partner_codes_name_the_right_census_municipality() -> None:
     munis = pd.read_csv(PROCESSED_MUNIS, dtype={"inegi_code": str, "state_code": str}).set_index("inegi_code")
-    agreements = cs.read_agreements()
-    cs.check_partner_codes(agreements, munis.reset_index())
+    agreements = cst.read_agreements()
+    cst.check_partner_codes(agreements, munis.reset_index())
     for _, row in agreements.query("scope == 'national'").iterrows():
         census = munis.loc[row.inegi_code_partner]
         names = {normalise(census["name"]), normalise(census.seat_name)}
@@ -76,9 +79,9 @@ def test_partner_codes_name_the_right_census_municipality() -> None:
 
 @needs_processed
 def test_foreign_coordinates_agree_with_the_geocoded_wikipedia_points() -> None:
-    from analysis.datasets import read_twinnings
+    from analysis.tables.store import read_twinnings
 
-    table = cs.crosscheck(cs.read_agreements(), read_twinnings())
+    table = cs.crosscheck(cst.read_agreements(), read_twinnings())
     both = table[table.status == "both"]
     assert len(both) == 9
     assert (both.coord_diff_km < 25).all(), both[["partner_city", "coord_diff_km"]]
@@ -89,9 +92,9 @@ def test_foreign_coordinates_agree_with_the_geocoded_wikipedia_points() -> None:
 def test_mexican_partner_coordinates_fall_in_their_municipality() -> None:
     import geopandas as gpd
 
-    from analysis.geo import load_municipal_boundaries
+    from analysis.ingest.geometry import load_municipal_boundaries
 
-    national = cs.read_agreements().query("scope == 'national'")
+    national = cst.read_agreements().query("scope == 'national'")
     points = gpd.GeoDataFrame(national, geometry=gpd.points_from_xy(national.partner_lon, national.partner_lat), crs="EPSG:4326")
     joined = gpd.sjoin(points, load_municipal_boundaries(), predicate="within")
     assert dict(zip(joined.partner_city, joined.inegi_code, strict=True)) == EXPECTED_CODES
@@ -101,7 +104,7 @@ def test_mexican_partner_coordinates_fall_in_their_municipality() -> None:
 
 
 def test_fixture_reads_and_types() -> None:
-    a = cs.read_agreements(FIX / "agreements_ok.csv")
+    a = cst.read_agreements(FIX / "agreements_ok.csv")
     assert a.number.tolist() == [1, 2, 3, 4]
     assert a.month.isna().tolist() == [True, True, False, False]
     assert a.partner_lat.dtype == float
@@ -123,40 +126,40 @@ def test_fixture_reads_and_types() -> None:
 )
 def test_bad_rows_name_file_row_and_field(tmp_path: Path, row: int, field: str, value: str, message: str) -> None:
     path = mutate(tmp_path, row, field, value)
-    with pytest.raises(cs.CaseStudyDataError) as err:
-        cs.read_agreements(path)
+    with pytest.raises(cst.CaseStudyDataError) as err:
+        cst.read_agreements(path)
     assert message in str(err.value)
     assert str(path) in str(err.value)
     assert f"row {row + 1} (line {row + 2})" in str(err.value)
 
 
 def test_unknown_partner_code_is_reported() -> None:
-    a = cs.read_agreements(FIX / "agreements_ok.csv")
+    a = cst.read_agreements(FIX / "agreements_ok.csv")
     munis = fixture_munis().query("inegi_code != '20067'")
-    with pytest.raises(cs.CaseStudyDataError, match=r"row 3 .*20067"):
-        cs.check_partner_codes(a, munis)
+    with pytest.raises(cst.CaseStudyDataError, match=r"row 3 .*20067"):
+        cst.check_partner_codes(a, munis)
 
 
 def test_missing_column_is_reported(tmp_path: Path) -> None:
     df = pd.read_csv(FIX / "agreements_ok.csv", dtype=str).drop(columns=["scope"])
     df.to_csv(tmp_path / "a.csv", index=False)
-    with pytest.raises(cs.CaseStudyDataError, match="missing column"):
-        cs.read_agreements(tmp_path / "a.csv")
+    with pytest.raises(cst.CaseStudyDataError, match="missing column"):
+        cst.read_agreements(tmp_path / "a.csv")
 
 
 def test_timeline_reads_and_rejects_bad_precision() -> None:
-    timeline = cs.read_timeline()
+    timeline = cst.read_timeline()
     assert timeline.date.is_monotonic_increasing
     assert {"1971-08-10", "2013-05", "2020-11"} <= set(timeline.date)
-    with pytest.raises(cs.CaseStudyDataError, match="does not match precision"):
-        cs.read_timeline(FIX / "timeline_bad_precision.csv")
+    with pytest.raises(cst.CaseStudyDataError, match="does not match precision"):
+        cst.read_timeline(FIX / "timeline_bad_precision.csv")
 
 
 # --------------------------------------------------------------------------- derived tables
 
 
 def test_distance_and_decade() -> None:
-    a = cs.enrich_agreements(cs.read_agreements(FIX / "agreements_ok.csv"))
+    a = cs.enrich_agreements(cst.read_agreements(FIX / "agreements_ok.csv"))
     assert a.decade.tolist() == [1980, 2000, 1990, 2010]
     # Cancún to Sanya crosses the Pacific: more than 14,000 km; Antigua Guatemala is under 1,000 km.
     dist = a.set_index("partner_city").distance_km
@@ -165,7 +168,7 @@ def test_distance_and_decade() -> None:
 
 
 def test_cumulative_timeline_ends_at_total_and_never_decreases() -> None:
-    a = cs.read_agreements(FIX / "agreements_ok.csv")
+    a = cst.read_agreements(FIX / "agreements_ok.csv")
     cum = cs.cumulative_by_year(a, 1985, 2021)
     assert len(cum) == 37
     assert cum.total.is_monotonic_increasing
@@ -218,7 +221,7 @@ def test_qroo_municipalities_handles_later_municipalities() -> None:
 
 
 def test_crosscheck_uses_aliases_and_explains_absences() -> None:
-    table = cs.crosscheck(cs.read_agreements(FIX / "agreements_ok.csv"), fixture_twins())
+    table = cs.crosscheck(cst.read_agreements(FIX / "agreements_ok.csv"), fixture_twins())
     status = dict(zip(table.partner_city, table.status, strict=True))
     assert status == {"Mar del Plata": "both", "Antigua Guatemala": "both", "Oaxaca de Juárez": "not_comparable",
                       "Sanya": "table1_only", "Medellín": "wikipedia_only"}
@@ -230,12 +233,12 @@ def test_crosscheck_uses_aliases_and_explains_absences() -> None:
 
 
 def test_partner_key_folds_spelling_variants() -> None:
-    assert cs.partner_key("Mar de Plata") == cs.partner_key("Mar del Plata")
-    assert cs.partner_key("La Antigua") == cs.partner_key("Antigua Guatemala")
-    assert cs.partner_key("Mérida") != cs.partner_key("Medellín")
+    assert city_name_key("Mar de Plata") == city_name_key("Mar del Plata")
+    assert city_name_key("La Antigua") == city_name_key("Antigua Guatemala")
+    assert city_name_key("Mérida") != city_name_key("Medellín")
 
 
 def test_split_antimeridian() -> None:
     pts = [(170.0, 10.0), (179.0, 11.0), (-179.0, 12.0), (-170.0, 13.0)]
-    assert geo.split_antimeridian(pts) == [[(170.0, 10.0), (179.0, 11.0)], [(-179.0, 12.0), (-170.0, 13.0)]]
-    assert geo.split_antimeridian(pts[:2]) == [pts[:2]]
+    assert spatial.split_antimeridian(pts) == [[(170.0, 10.0), (179.0, 11.0)], [(-179.0, 12.0), (-170.0, 13.0)]]
+    assert spatial.split_antimeridian(pts[:2]) == [pts[:2]]

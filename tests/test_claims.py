@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import casestudy as cs
-from analysis import claims
+from analysis.analyses import claims
+from analysis.tables import casestudy as cst
 
 FIX = Path(__file__).parent / "fixtures" / "casestudy"
 
@@ -17,7 +17,7 @@ def evidence(with_links: bool = False) -> claims.Evidence:
     munis = pd.read_csv(FIX / "municipalities.csv", dtype={"inegi_code": str, "state_code": str})
     twins = pd.read_csv(FIX / "twinnings.csv", dtype={"inegi_code": str, "state_code": str}, keep_default_na=False,
                         na_values={"partner_lat": [""], "partner_lon": [""]})
-    ev = claims.Evidence(municipalities=munis, twinnings=twins, agreements=cs.read_agreements(FIX / "agreements_ok.csv"))
+    ev = claims.Evidence(municipalities=munis, twinnings=twins, agreements=cst.read_agreements(FIX / "agreements_ok.csv"))
     if with_links:
         ev.links_by_municipality = pd.read_csv(FIX / "links_by_municipality.csv", dtype={"inegi_code": str})
     else:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analysis.dates import ABBREVIATIONS, MONTHS, format_long, parse_partial_date, parse_spanish_date
+from analysis.util.dates import ABBREVIATIONS, MONTHS, format_long, parse_partial_date, parse_spanish_date
 
 DATES = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31))
 ABBR = {v: k for k, v in ABBREVIATIONS.items() if k not in {"sept", "set"}}

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import descriptive as ds
-from analysis.geo import split_antimeridian
+from analysis.analyses import descriptive as ds
+from analysis.util.spatial import split_antimeridian
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from analysis import paths
-from analysis.pipeline import load_pipeline
+from analysis.workflow.pipeline import load_pipeline
 
 COPY = ["notebooks", "data/sources.yml", "data/curated", "data/dictionary.yml", "data/rai_mapping.yml", "interviews",
         "book/benchmarks.csv"]

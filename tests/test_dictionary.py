@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from analysis import paths
-from analysis.dictionary import Table, load_dictionary
-from analysis.pipeline import load_pipeline
+from analysis.tables.dictionary import Table, load_data_dictionary
+from analysis.workflow.pipeline import load_pipeline
 
 PROCESSED_PREFIX = "data/processed/"
 COMMAND_PREFIX = "python -m analysis"
 RUN_HINT = "run the pipeline first: `python -m analysis run`"
-TABLES: list[Table] = load_dictionary()
+TABLES: list[Table] = load_data_dictionary()
 
 
 def declared_csv_outputs() -> dict[str, list[str]]:
@@ -92,7 +92,7 @@ def test_csv_columns_equal_documented_columns(table: Table) -> None:
         f"documented but not in the CSV: {missing}")
 
 
-# --- load_dictionary on small files -----------------------------------------------------------------
+# --- load_data_dictionary on small files -----------------------------------------------------------------
 
 
 def write_yml(tmp_path: Path, text: str) -> Path:
@@ -113,7 +113,7 @@ tables:
     columns: {a: Columna a.}
 """)
     with pytest.raises(ValueError, match=r"'broken\.csv' lacks 'description'"):
-        load_dictionary(yml)
+        load_data_dictionary(yml)
 
 
 def test_load_dictionary_columns_as_copies_and_extends(tmp_path: Path) -> None:
@@ -134,7 +134,7 @@ tables:
     columns_as: base.csv
     columns: {}
 """)
-    tables = {t.name: t for t in load_dictionary(yml)}
+    tables = {t.name: t for t in load_data_dictionary(yml)}
     assert list(tables) == ["base.csv", "copy.csv", "orphan.csv"]
     assert tables["copy.csv"].columns == {"a": "Columna a.", "b": "Columna b.", "c": "Columna c."}
     assert tables["orphan.csv"].columns == tables["base.csv"].columns
@@ -151,4 +151,4 @@ tables:
     columns: {}
 """)
     with pytest.raises(ValueError, match=r"'copy\.csv'.*unknown table 'nowhere\.csv'"):
-        load_dictionary(yml)
+        load_data_dictionary(yml)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import documents as D
+from analysis.ingest import plans as D
 
 FIX = Path(__file__).parent / "fixtures" / "pmd"
 

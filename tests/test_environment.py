@@ -76,3 +76,44 @@ def test_installed_versions_match_pins(source: str) -> None:
         if installed != version:
             wrong.append(f"{name} {installed} installed, {version} pinned")
     assert not wrong, f"{source}: " + "; ".join(wrong) + ". Run `make env` in a fresh .venv."
+
+
+def declared_requirements() -> list[str]:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    reqs = list(project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        reqs.extend(extra)
+    return reqs
+
+
+def test_pyproject_declares_dependencies_the_lock_satisfies() -> None:
+    from packaging.requirements import Requirement
+
+    pins = requirement_pins()
+    reqs = [Requirement(r) for r in declared_requirements()]
+    assert len(reqs) >= 15, "pyproject.toml must declare the package's real dependencies"
+    unpinned = [str(r) for r in reqs if canonical(r.name) not in pins]
+    assert not unpinned, f"declared in pyproject.toml but not locked in requirements.txt: {unpinned}"
+    outside = [f"{r} (lock: {pins[canonical(r.name)]})" for r in reqs if pins[canonical(r.name)] not in r.specifier]
+    assert not outside, f"requirements.txt pins outside the ranges of pyproject.toml: {outside}"
+
+
+def test_every_third_party_import_of_the_package_is_declared() -> None:
+    import ast
+    import sys
+
+    from packaging.requirements import Requirement
+
+    import_names = {"yaml": "pyyaml"}
+    declared = {canonical(Requirement(r).name) for r in declared_requirements()}
+    used = set()
+    for path in (ROOT / "src" / "analysis").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                used |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                used.add(node.module.split(".")[0])
+    third = {canonical(import_names.get(m, m)) for m in used if m not in sys.stdlib_module_names and m != "analysis"}
+    assert third - declared == set(), f"imported by src/analysis but not declared in pyproject.toml: {sorted(third - declared)}"

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from analysis import models as md
+from analysis.analyses import models as md
+from analysis.features import geography
 
 
 @pytest.fixture(scope="module")
@@ -90,23 +91,18 @@ def test_model_frame_derives_covariates() -> None:
         md.model_frame(by_muni, caps, coastal.iloc[:2])
 
 
-def test_coastal_flags_on_toy_country() -> None:
-    # a 3x1 strip of "municipalities" (degrees near Mexico); the east side borders a neighbour
-    munis = gpd.GeoDataFrame({"inegi_code": ["00001", "00002", "00003", "00004"]},
-                             geometry=[box(-100, 20, -99, 21), box(-99, 20, -98, 21), box(-98, 20, -97, 21),
-                                       box(-99, 21, -98, 22)], crs="EPSG:4326")
-    # a neighbour covering everything west of -100.0: the western edge is a land border
-    world = gpd.GeoDataFrame({"iso_numeric": ["840"]}, geometry=[box(-110, 15, -100, 25)], crs="EPSG:4326")
-    flags = md.coastal_flags(munis, world, border_buffer_km=5)
-    # every municipality touches the outline except where only the land border is near
-    assert flags.to_dict() == {"00001": True, "00002": True, "00003": True, "00004": True}
+def test_coastal_flags_is_the_profiles_coast() -> None:
+    # one definition: the models' coastal covariate is the ``coastal`` column of coast_and_borders
     inner = gpd.GeoDataFrame({"inegi_code": [f"{i:05d}" for i in range(9)]},
                              geometry=[box(-100 + x, 20 + y, -99 + x, 21 + y) for y in range(3) for x in range(3)],
                              crs="EPSG:4326")
-    flags = md.coastal_flags(inner, world, border_buffer_km=5)
+    world = gpd.GeoDataFrame({"iso_numeric": ["840"]}, geometry=[box(-110, 15, -100, 25)], crs="EPSG:4326")
+    flags = geography.coastal_flags(inner, world)
+    full = geography.coast_and_borders(inner, world).set_index("inegi_code").coastal
+    assert flags.to_dict() == full.to_dict()
     assert not flags["00004"]  # the centre cell touches no outline
-    assert flags["00005"] and flags["00001"]
-    assert not flags["00003"]  # west-middle cell: its only outer edge is the land border
+    assert flags["00005"] and flags["00001"]  # east and south edges face the sea
+    assert flags.dtype == bool and len(flags) == 9
 
 
 def test_failed_fits_are_reported_not_hidden(frame: pd.DataFrame) -> None:

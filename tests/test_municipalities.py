@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.inegi import InegiFormatError, read_export
-from analysis.municipalities import (
+from analysis.ingest.inegi import InegiFormatError, read_export
+from analysis.tables.municipalities import (
     EXPECTED_NATIONAL_TOTAL,
     MunicipalityDataError,
     load_municipalities,

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis import paths
-from analysis.descriptive import gini
+from analysis.analyses.descriptive import gini
 
 PAGE = paths.BOOK / "conclusiones.md"
 

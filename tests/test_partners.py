@@ -1,4 +1,4 @@
-"""Tests of the partner finder (analysis.partners) and its command (analysis.cli_partners)."""
+"""Tests of the partner finder (analysis.partners) and its command (analysis.cli.partners)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import cli, cli_partners
-from analysis import partners as pt
-from analysis.profiles import read_profiles
+from analysis import cli
+from analysis.analyses import partners as pt
+from analysis.cli import partners as cli_partners
+from analysis.features.profiles import read_profiles
+from analysis.tables.cities import city_key
 
 FIX = Path(__file__).parent / "fixtures" / "partners"
 
@@ -36,7 +38,7 @@ def test_network_links_accounts_for_every_row(tables):
     assert counts["set_aside_not_matched"] == 1
     assert counts["set_aside_reciprocal_duplicate"] == 1
     assert counts["links_kept"] == len(links) == 13
-    assert pt.partner_key(" Áncora ", "esp") == "ancora|ESP"
+    assert city_key(" Áncora ", "esp") == "ancora|ESP"
 
 
 def test_network_component_recommends_partner_of_municipality_with_shared_partners(tables):

@@ -9,8 +9,8 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from analysis import pipeline
-from analysis.pipeline import PipelineError
+from analysis.workflow import pipeline
+from analysis.workflow.pipeline import PipelineError
 
 
 def notebook(path: Path, *cells: str, params: str = "value = 1") -> None:

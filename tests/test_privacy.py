@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from analysis import paths, privacy, qda, refi, reliability
-from analysis.datasets import write_csv
-from analysis.transcripts import load_corpus
+from analysis import paths
+from analysis.analyses import qda
+from analysis.analyses.qda import privacy, refi, reliability
+from analysis.ingest.transcripts import load_corpus
+from analysis.tables.store import write_csv
 
 FIX = Path(__file__).parent / "fixtures" / "interviews"
 

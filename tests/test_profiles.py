@@ -10,17 +10,18 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from analysis import profiles as pf
+from analysis.features import geography
+from analysis.features import profiles as pf
 
 FIX = Path(__file__).parent / "fixtures" / "partners"
 
 
 def test_every_state_has_one_of_five_regions():
-    assert sorted(pf.REGIONS) == [f"{i:02d}" for i in range(1, 33)]
-    assert set(pf.REGIONS.values()) == {"noroeste", "noreste", "occidente", "centro", "sur-sureste"}
-    assert pf.region_of("23") == "sur-sureste" and pf.region_of("2") == "noroeste"
-    assert pf.region_of("40") is None
-    assert set(pf.REGIONS) >= pf.NORTHERN_BORDER_STATES
+    assert sorted(geography.REGIONS) == [f"{i:02d}" for i in range(1, 33)]
+    assert set(geography.REGIONS.values()) == {"noroeste", "noreste", "occidente", "centro", "sur-sureste"}
+    assert geography.region_of("23") == "sur-sureste" and geography.region_of("2") == "noroeste"
+    assert geography.region_of("40") is None
+    assert set(geography.REGIONS) >= geography.NORTHERN_BORDER_STATES
 
 
 @pytest.fixture

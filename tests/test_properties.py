@@ -8,8 +8,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.textnorm import normalise
-from analysis.twinnings import name_index
+from analysis.tables.twinnings import name_index
+from analysis.util.text import normalise
 
 ACCENTED = "áéíóúüñÁÉÍÓÚÜÑ"
 letters = st.text(alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" + ACCENTED + " -.,'"),

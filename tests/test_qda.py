@@ -10,8 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import paths, qda
-from analysis.transcripts import load_corpus, parse_transcript
+from analysis import paths
+from analysis.analyses import qda
+from analysis.ingest.transcripts import load_corpus, parse_transcript
+from analysis.workflow import scale
 
 FIX = Path(__file__).parent / "fixtures" / "interviews"
 HEAD = ("---\nid: T1\ninformant_role: osc\norganisation_type: osc\nmunicipality: '23005'\ndate: 2024-01-01\n"
@@ -29,7 +31,7 @@ def coder(codebook: qda.Codebook) -> qda.Coder:
 
 
 def _cb(codes: list[dict]) -> qda.Codebook:
-    from analysis.nlp import load_nlp
+    from analysis.util.nlp import load_nlp
 
     return qda.validate_codebook(qda.codebook_from_dict({"codes": codes}, "cb.yml"), load_nlp())
 
@@ -99,12 +101,12 @@ def test_memos_validate_codes(codebook: qda.Codebook, tmp_path: Path) -> None:
 
 
 def test_streaming_is_lazy(coder: qda.Coder) -> None:
-    first = list(itertools.islice(coder.iter_coded(qda.generate_corpus(10**9, seed=1)), 5))
+    first = list(itertools.islice(coder.iter_coded(scale.generate_corpus(10**9, seed=1)), 5))
     assert len(first) == 5
 
 
 def test_bench_coding_small() -> None:
-    out = qda.bench_coding(800, repeats=1)
+    out = scale.bench_coding(800, repeats=1)
     assert out["words"] >= 800 and out["bare_wps"] > 0 and out["coding_wps"] > 0 and out["segments"] > 0
 
 

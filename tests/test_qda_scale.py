@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis import paths, qda
+from analysis import paths
+from analysis.analyses import qda
+from analysis.workflow import scale
 
 N_WORDS, CHUNK, SEED = 20_000, 5_000, 7
 
@@ -19,7 +21,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[dict[str, float
     out = []
     for k in range(2):
         path = tmp_path_factory.mktemp(f"run{k}") / "codings.csv"
-        out.append((qda.code_corpus_parallel(N_WORDS, 2, path, SEED, chunk_words=CHUNK), path))
+        out.append((scale.code_corpus_parallel(N_WORDS, 2, path, SEED, chunk_words=CHUNK), path))
     return out
 
 
@@ -27,7 +29,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[dict[str, float
 def single() -> tuple[list[list[str]], int, int]:
     """Rows, segments and words from the single-process Coder over the same chunked corpus."""
     coder = qda.Coder(qda.load_codebook(paths.INTERVIEWS / "codebook.yml"))
-    corpus = list(qda.generate_chunked_corpus(N_WORDS, SEED, CHUNK))
+    corpus = list(scale.generate_chunked_corpus(N_WORDS, SEED, CHUNK))
     words = sum(len(turn.text.split()) for t in corpus for turn in t.turns)
     rows, segments = [], 0
     for seg, codes in coder.iter_coded(corpus):
@@ -78,32 +80,32 @@ def test_memory_is_measured(runs: list[tuple[dict[str, float], Path]]) -> None:
 
 def test_idle_workers_are_counted() -> None:
     """One chunk for two workers: the worker that coded nothing still holds the model and is measured."""
-    result = qda.code_corpus_parallel(2_000, 2, None, SEED, chunk_words=CHUNK)
+    result = scale.code_corpus_parallel(2_000, 2, None, SEED, chunk_words=CHUNK)
     assert result["chunks"] == 1
     assert result["rss_workers_peak_mb"] > result["rss_worker_max_mb"] + 50
 
 
 def test_partition_function_gives_the_same_rows(runs: list[tuple[dict[str, float], Path]]) -> None:
-    rows = qda.code_partition([(1, CHUNK), (2, CHUNK)], SEED)
+    rows = scale.code_partition([(1, CHUNK), (2, CHUNK)], SEED)
     expected = [r for r in read_rows(runs[0][1]) if r[0].startswith(("GEN-00001-", "GEN-00002-"))]
     assert expected and [[str(r[c]) for c in qda.CODE_COLUMNS] for r in rows] == expected
 
 
 def test_chunks_depend_only_on_seed_and_index() -> None:
-    first = [t.turns for t in qda.generate_chunk(3, 2_000, SEED)]
-    again = [t.turns for t in qda.generate_chunk(3, 2_000, SEED)]
-    other = [t.turns for t in qda.generate_chunk(4, 2_000, SEED)]
+    first = [t.turns for t in scale.generate_chunk(3, 2_000, SEED)]
+    again = [t.turns for t in scale.generate_chunk(3, 2_000, SEED)]
+    other = [t.turns for t in scale.generate_chunk(4, 2_000, SEED)]
     assert first == again and first != other
-    ids = [t.id for t in qda.generate_chunked_corpus(12_000, SEED, 5_000)]
+    ids = [t.id for t in scale.generate_chunked_corpus(12_000, SEED, 5_000)]
     assert len(ids) == len(set(ids))
     assert ids[0].startswith("GEN-00000-") and ids[-1].startswith("GEN-00002-")
-    assert qda.chunk_sizes(12_000, 5_000) == [5_000, 5_000, 2_000]
+    assert scale.chunk_sizes(12_000, 5_000) == [5_000, 5_000, 2_000]
 
 
 def test_bad_arguments() -> None:
     with pytest.raises(ValueError, match="processes"):
-        qda.code_corpus_parallel(1_000, 0, None, 0)
+        scale.code_corpus_parallel(1_000, 0, None, 0)
     with pytest.raises(ValueError, match="spawn"):
-        qda.code_corpus_parallel(1_000, 2, None, 0, context="fork")
+        scale.code_corpus_parallel(1_000, 2, None, 0, context="fork")
     with pytest.raises(ValueError, match="positive"):
-        qda.chunk_sizes(0, 100)
+        scale.chunk_sizes(0, 100)

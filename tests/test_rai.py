@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.agreements import CANONICAL_COLUMNS, AdapterResult
-from analysis.rai import RaiFormatError, country_iso3, find_header, load_mapping, read_rai, read_table, resolve_party
+from analysis.tables.agreements import CANONICAL_COLUMNS, AdapterResult
+from analysis.tables.rai import RaiFormatError, country_iso3, find_header, load_mapping, read_rai, read_table, resolve_party
 
 FIX = Path(__file__).parent / "fixtures" / "rai"
 TODAY = dt.date(2025, 6, 30)
@@ -150,14 +150,14 @@ def test_mapping_rejects_a_variant_under_two_fields(tmp_path: Path) -> None:
     ],
 )
 def test_resolve_party(party: str, state: str, expected: tuple[str, str], munis: pd.DataFrame) -> None:
-    from analysis.rai import _municipal_index, _state_index
+    from analysis.tables.rai import _municipal_index, _state_index
 
     states = tuple(munis[["state_code", "state_name", "state_abbr"]].drop_duplicates().itertuples(index=False))
     assert resolve_party(party, state, _municipal_index(munis), _state_index(states)) == expected
 
 
 def test_resolve_party_does_not_cross_states(munis: pd.DataFrame) -> None:
-    from analysis.rai import _municipal_index
+    from analysis.tables.rai import _municipal_index
 
     with pytest.raises(LookupError, match="municipality not found"):
         resolve_party("Municipio de Tijuana", "23", _municipal_index(munis), {})

@@ -9,8 +9,10 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from analysis import paths, privacy, qda, refi
-from analysis.transcripts import load_corpus
+from analysis import paths
+from analysis.analyses import qda
+from analysis.analyses.qda import privacy, refi
+from analysis.ingest.transcripts import load_corpus
 
 NS = "{urn:QDA-XML:codebook:1.0}"
 PNS = "{urn:QDA-XML:project:1.0}"

@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import paths, privacy, qda, reliability
-from analysis.transcripts import load_corpus
+from analysis import paths
+from analysis.analyses import qda
+from analysis.analyses.qda import privacy, reliability
+from analysis.ingest.transcripts import load_corpus
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import sdg
+from analysis.analyses import sdg
+from analysis.workflow import bench
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,7 +30,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> sdg.Dictionary:
     import yaml
 
     yml.write_text(yaml.safe_dump({"objetivos": goals}, allow_unicode=True), encoding="utf-8")
-    return sdg.load_dictionary(yml)
+    return sdg.load_sdg_dictionary(yml)
 
 
 def _one(text: str, d: sdg.Dictionary) -> pd.Series:
@@ -74,11 +75,11 @@ def test_dictionary_errors(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yml"
     bad.write_text("objetivos:\n  1: {terminos: {pobreza: 1}}\n", encoding="utf-8")
     with pytest.raises(sdg.DictionaryError, match="missing"):
-        sdg.load_dictionary(bad)
+        sdg.load_sdg_dictionary(bad)
 
 
 def test_real_dictionary_covers_17_goals_and_cooperation() -> None:
-    d = sdg.load_dictionary()
+    d = sdg.load_sdg_dictionary()
     counts = pd.Series([p.goal for p in d.patterns if not p.exclude]).value_counts()
     assert set(counts.index) == set(sdg.GOALS) and counts.min() >= 30
     assert set(sdg.load_cooperation_patterns()) >= {"hermanamiento", "agenda_2030", "organismos_internacionales"}
@@ -124,7 +125,7 @@ def test_cooperation_coding_counts_mentions() -> None:
 
 
 def test_bench_classify_reports_throughput() -> None:
-    out = sdg.bench_classify(50)
+    out = bench.bench_classify(50)
     assert out["texts"] == 50 and out["texts_per_s"] > 0
 
 
@@ -160,7 +161,7 @@ def test_command_latin1_and_errors(tmp_path: Path) -> None:
     out = tmp_path / "o.csv"
     src.write_bytes(b"clave,x\n1,\"Construir plantas de tratamiento de aguas residuales en Oth\xf3n\"\n")
     res = _run("classify", str(src), "--text-col", "x", "--id-col", "clave", "--out", str(out))
-    assert res.returncode == 0 and "latin-1" in res.stderr
+    assert res.returncode == 0 and "cp1252" in res.stderr
     assert pd.read_csv(out, dtype=str).top_sdg.tolist() == ["6"]
     res = _run("classify", str(src), "--text-col", "texto", "--id-col", "clave", "--out", str(out))
     assert res.returncode == 1 and "'texto'" in res.stderr and "'clave', 'x'" in res.stderr

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analysis import paths, sources
-from analysis.sources import DataError, Source
+from analysis import paths
+from analysis.ingest import sources
+from analysis.ingest.sources import DataError, Source
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_SOURCES = ROOT.parent / "shared" / "data" / "SOURCES.csv"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from analysis import paths
-from analysis.transcripts import TranscriptError, corpus_table, load_corpus, load_transcript, parse_transcript
+from analysis.ingest.transcripts import TranscriptError, corpus_table, load_corpus, load_transcript, parse_transcript
 
 FIX = Path(__file__).parent / "fixtures" / "interviews"
 

@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from analysis import geo
-from analysis.countries import UnknownCountryError, to_iso3
-from analysis.textnorm import normalise
-from analysis.twinnings import TwinningDataError, build_twinnings, read_pairs
+from analysis.ingest import geometry as geo
+from analysis.tables.twinnings import TwinningDataError, build_twinnings, read_pairs
+from analysis.util import spatial
+from analysis.util.countries import UnknownCountryError, to_iso3
+from analysis.util.text import normalise
 
 # Three municipalities on a small synthetic map near Cancún (1 degree ~ 100 km).
 MUNIS = pd.DataFrame(
@@ -29,7 +30,7 @@ POLYS = gpd.GeoDataFrame(
     {"inegi_code": ["23005", "23003", "31050", "09015"]},
     geometry=[box(-87.2, 20.8, -86.8, 21.2), box(-86.79, 21.0, -86.7, 21.2), box(-90, 20.5, -89.3, 21.3),
               box(-99.2, 19.4, -99.1, 19.5)],
-    crs=geo.CRS,
+    crs=spatial.CRS,
 )
 
 HEADER = "city1,country1,lat1,lng1,city2,country2,lat2,lng2\n"
@@ -130,7 +131,7 @@ def test_normalise() -> None:
 
 @pytest.mark.slow
 def test_real_pairs_are_resolved(real_data: None) -> None:
-    from analysis.datasets import build_core
+    from analysis.tables.core import build_core
 
     core = build_core()
     tw, counts = core.twinnings, core.twinning_report.counts
@@ -149,7 +150,7 @@ def test_real_pairs_are_resolved(real_data: None) -> None:
 @pytest.mark.slow
 def test_real_geometry(real_data: None) -> None:
     munis = geo.load_municipal_boundaries()
-    assert len(munis) == 2469 and str(munis.crs) == geo.CRS
+    assert len(munis) == 2469 and str(munis.crs) == spatial.CRS
     assert munis.geometry.is_valid.all()
     qroo = geo.load_quintana_roo()
     assert sorted(qroo.inegi_code) == [f"230{i:02d}" for i in range(1, 12)]
@@ -159,9 +160,9 @@ def test_real_geometry(real_data: None) -> None:
 
 def test_haversine_and_great_circle() -> None:
     # Cancún to Mérida is about 280 km
-    d = float(geo.haversine_km(21.1619, -86.8515, 20.9674, -89.5926))
+    d = float(spatial.haversine_km(21.1619, -86.8515, 20.9674, -89.5926))
     assert 270 < d < 290
-    pts = geo.great_circle_points(21.16, -86.85, 37.69, -97.34, n=10)
+    pts = spatial.great_circle_points(21.16, -86.85, 37.69, -97.34, n=10)
     assert len(pts) == 11 and pts[0] == pytest.approx((-86.85, 21.16)) and pts[-1] == pytest.approx((-97.34, 37.69))
 
 

@@ -1,0 +1,45 @@
+"""Partner finder ("ciberparadiplomacia"): foreign cities a Mexican municipality could twin with.
+
+Owns: ``index`` (the bipartite network, profile similarity, scores and recommendations),
+``explanations`` (the Spanish sentence behind every suggestion) and ``evaluation`` (leave one
+link out, split tuning, bootstrap intervals). Figures live in :mod:`analysis.viz.partners`;
+the timing harness in :mod:`analysis.workflow.bench`.
+
+May import: ``analysis.util``, ``analysis.tables``, ``analysis.features``; never ``viz``,
+``workflow`` or ``cli``.
+"""
+
+from analysis.analyses.partners.evaluation import (
+    Evaluation,
+    blend_ranks,
+    bootstrap_summary,
+    cross_fit,
+    evaluate,
+    leave_one_link_out,
+    metrics,
+    recommendation_examples,
+    tune,
+    weight_grid,
+)
+from analysis.analyses.partners.index import (
+    COMPONENTS,
+    DEFAULT_K,
+    DEFAULT_WEIGHTS,
+    TABLE_COLUMNS,
+    AmbiguousMunicipalityError,
+    PartnerError,
+    PartnerIndex,
+    Recommendation,
+    UnknownCountryError,
+    UnknownMunicipalityError,
+    Weights,
+    network_links,
+    profile_similarity,
+)
+
+__all__ = [
+    "COMPONENTS", "DEFAULT_K", "DEFAULT_WEIGHTS", "TABLE_COLUMNS", "AmbiguousMunicipalityError", "Evaluation",
+    "PartnerError", "PartnerIndex", "Recommendation", "UnknownCountryError", "UnknownMunicipalityError", "Weights",
+    "blend_ranks", "bootstrap_summary", "cross_fit", "evaluate", "leave_one_link_out", "metrics", "network_links",
+    "profile_similarity", "recommendation_examples", "tune", "weight_grid",
+]

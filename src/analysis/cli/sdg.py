@@ -1,0 +1,111 @@
+"""``python -m analysis sdg classify INPUT.csv --text-col text --id-col id --out OUTPUT.csv``.
+
+Writes one row per input row: ``id``, ``top_sdg`` (1-17, empty without signal), ``sdgs`` (detected
+goals, strongest first, separated by semicolons) and ``score_1`` .. ``score_17``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from analysis.analyses.sdg import SCORE_COLUMNS, DictionaryError, classify_texts, load_sdg_dictionary
+from analysis.util.io import decode_text
+
+
+class InputError(ValueError):
+    """Bad input file; the message names the file and what to do."""
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("sdg", help="code texts against the 17 Sustainable Development Goals (ODS)")
+    ssub = p.add_subparsers(dest="sdg_command", metavar="ACTION", required=True)
+    c = ssub.add_parser("classify", help="classify the texts of a CSV column; one output row per input row")
+    c.add_argument("input", type=Path, metavar="INPUT.csv")
+    c.add_argument("--text-col", default="text", help="column holding the texts (default: text)")
+    c.add_argument("--id-col", default="id", help="column holding the row ids, copied verbatim (default: id)")
+    c.add_argument("--out", type=Path, required=True, metavar="OUTPUT.csv")
+    c.add_argument("--dictionary", type=Path, default=None,
+                   help="ODS dictionary YAML (default: data/curated/ods_diccionario.yml)")
+    c.set_defaults(func=_classify)
+
+
+def read_rows(path: Path, text_col: str, id_col: str) -> tuple[list[str], list[str], str]:
+    """(ids, texts, encoding used) from a CSV; ids and texts are kept as exact strings."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: file not found.") from exc
+    except IsADirectoryError as exc:
+        raise InputError(f"{path}: is a folder, expected a CSV file.") from exc
+    content, enc = decode_text(raw, path)
+    if not content.strip():
+        raise InputError(f"{path}: the file is empty; expected a CSV with a header row and columns {id_col!r}, {text_col!r}.")
+    reader = csv.reader(io.StringIO(content, newline=""))
+    header = next(reader)
+    missing = [c for c in (id_col, text_col) if c not in header]
+    if missing:
+        raise InputError(
+            f"{path}: column {missing[0]!r} not found; available columns: {', '.join(repr(h) for h in header)}. "
+            "Use --text-col / --id-col to name the right columns."
+        )
+    i_id, i_text = header.index(id_col), header.index(text_col)
+    ids: list[str] = []
+    texts: list[str] = []
+    for line_no, row in enumerate(reader, start=2):
+        if not row:
+            continue
+        if len(row) < len(header):
+            row = row + [""] * (len(header) - len(row))
+        if len(row) > len(header):
+            raise InputError(
+                f"{path}: line {line_no} has {len(row)} fields, the header has {len(header)}; quote texts containing commas."
+            )
+        ids.append(row[i_id])
+        texts.append(row[i_text])
+    if not ids:
+        raise InputError(f"{path}: no data rows after the header; nothing to classify.")
+    return ids, texts, enc
+
+
+def write_rows(out: Path, ids: list[str], result: object) -> None:
+    """Write the classification atomically (temporary file, then rename)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(["id", "top_sdg", "sdgs", *SCORE_COLUMNS])
+            for i, rid in enumerate(ids):
+                top = result["top_sdg"].iloc[i]  # type: ignore[index]
+                scores = [f"{float(result[c].iloc[i]):g}" for c in SCORE_COLUMNS]  # type: ignore[index]
+                w.writerow([rid, "" if top is None or str(top) == "<NA>" else int(top), result["sdgs"].iloc[i], *scores])  # type: ignore[index]
+        os.replace(tmp, out)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _classify(args: argparse.Namespace) -> int:
+    try:
+        ids, texts, enc = read_rows(args.input, args.text_col, args.id_col)
+        d = load_sdg_dictionary(args.dictionary) if args.dictionary else load_sdg_dictionary()
+    except (InputError, DictionaryError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if enc != "utf-8-sig":
+        print(f"note: {args.input} is not valid UTF-8; read it as {enc}.", file=sys.stderr)
+    result = classify_texts(texts, d)
+    write_rows(args.out, ids, result)
+    n_top = int(result["top_sdg"].notna().sum())
+    n_empty = sum(1 for t in texts if not t.strip())
+    print(
+        f"{len(ids)} rows read from {args.input} (encoding {enc}); {n_top} with a goal, "
+        f"{len(ids) - n_top} without ({n_empty} empty texts); written to {args.out}",
+        file=sys.stderr,
+    )
+    return 0

@@ -1,0 +1,9 @@
+"""Tables: the validated tables the chapters share, built from ingested material.
+
+Owns: the municipality table, the twinning matcher, the canonical agreements table from any
+registry (Wikipedia-derived pairs, RAI export), the one city key (``cities``), the curated
+case-study tables, reading and writing processed tables (``store``), the data dictionary and
+the core tables notebook 00 writes.
+
+Layer 2. May import: ``analysis.paths``, ``analysis.util``, ``analysis.ingest``.
+"""

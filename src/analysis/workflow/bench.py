@@ -1,0 +1,163 @@
+"""``python -m analysis bench``: measure the compendium's costs and write book/benchmarks.csv.
+
+Every figure is a median over repeats measured in one run (the machine is shared and noisy, so
+ratios measured together are more telling than absolute times). Measured:
+
+- the cold pipeline (every notebook executed, ``run --force``) and a rerun with nothing changed;
+- the book build alone (all pages rewritten);
+- interview coding throughput against the bare spaCy pass over the same text (ratio);
+- SDG classification throughput;
+- partner-finder index build time and recommendation latency;
+- peak resident memory of this process and of the commands it started;
+- optionally (``--scale-words N``), coding of a large generated corpus in ``--processes`` worker
+  processes: wall time, words/s and peak resident memory of the parent and the workers.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from analysis import paths
+from analysis.analyses.partners import PartnerIndex
+from analysis.analyses.sdg import DISABLE, classify_texts, load_sdg_dictionary, read_validation
+from analysis.features.profiles import profiles_or_build
+from analysis.tables.municipalities import read_processed
+from analysis.tables.store import read_twinnings
+from analysis.util.nlp import load_nlp
+from analysis.workflow.scale import bench_coding, bench_scale
+
+BENCH_CSV = paths.BOOK / "benchmarks.csv"
+FIELDS = ["group", "metric", "value", "unit", "repeats", "note"]
+
+
+def _timed(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=paths.ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark command failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
+    return elapsed
+
+
+def median_of(fn: Callable[[], float], repeats: int) -> float:
+    return statistics.median(fn() for _ in range(repeats))
+
+
+def book_command(rebuild_all: bool = True) -> list[str]:
+    exe = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(exe), "build", ".", "--config", "book/_config.yml", "--toc", "book/_toc.yml", "--path-output", "book",
+           "-W", "-n", "--keep-going"]
+    return [*cmd, "--all"] if rebuild_all else cmd
+
+
+def run_benchmarks(repeats: int = 3, cold_repeats: int = 1, coding_words: int = 50_000,
+                   sdg_texts: int = 2000, skip_pipeline: bool = False, log: Callable[[str], None] = print,
+                   scale_words: int = 0, processes: int | None = None) -> list[dict[str, object]]:
+    """Run every benchmark; return the rows written to book/benchmarks.csv.
+
+    ``scale_words`` > 0 adds the large-corpus measurement (group ``escala``): a generated corpus of
+    that many words coded in ``processes`` worker processes (default: every core), streamed, once.
+    It runs before the in-process measurements so the parent's peak RSS is its own.
+    """
+    rows: list[dict[str, object]] = []
+
+    def add(group: str, metric: str, value: float, unit: str, n: int, note: str = "") -> None:
+        rows.append({"group": group, "metric": metric, "value": round(value, 3), "unit": unit, "repeats": n, "note": note})
+        log(f"{group:<12} {metric:<44} {value:>12,.3f} {unit:<10} (n={n}) {note}")
+
+    py = sys.executable
+    if not skip_pipeline:
+        cold = median_of(lambda: _timed([py, "-m", "analysis", "run", "--force"]), cold_repeats)
+        add("pipeline", "cold run (every notebook executed)", cold, "s", cold_repeats)
+        rerun = median_of(lambda: _timed([py, "-m", "analysis", "run"]), repeats)
+        add("pipeline", "rerun with nothing changed", rerun, "s", repeats, "no notebook re-executed")
+        add("pipeline", "cold / rerun", cold / rerun, "ratio", repeats)
+        book = median_of(lambda: _timed(book_command(rebuild_all=True)), repeats)
+        add("book", "book build alone (all pages)", book, "s", repeats)
+
+    if scale_words > 0:
+        procs = processes or os.cpu_count() or 1
+        sc = bench_scale(scale_words, procs)
+        note = f"{procs} processes, {int(sc['chunks'])} chunks"
+        add("escala", "words coded (generated corpus)", sc["words"], "words", 1, note)
+        add("escala", "wall time", sc["wall_s"], "s", 1, note)
+        add("escala", "throughput", sc["words_per_s"], "words/s", 1, note)
+        add("escala", "peak RSS total (parent + workers)", sc["rss_total_peak_mb"], "MB", 1, "goal: under 1,500 MB")
+        add("escala", "peak RSS, parent", sc["rss_parent_peak_mb"], "MB", 1)
+        add("escala", "peak RSS, workers (sum)", sc["rss_workers_peak_mb"], "MB", 1,
+            f"largest worker {sc['rss_worker_max_mb']:,.1f} MB")
+
+    coding = [bench_coding(n_words=coding_words, repeats=1) for _ in range(repeats)]
+    bare = statistics.median(c["bare_wps"] for c in coding)
+    coded = statistics.median(c["coding_wps"] for c in coding)
+    add("nlp", "bare spaCy pass", bare, "words/s", repeats, f"{int(coding[0]['words']):,} generated words")
+    add("nlp", "segmentation + coding", coded, "words/s", repeats)
+    add("nlp", "coding time / bare spaCy time", bare / coded, "ratio", repeats, "goal: under 1.25")
+
+    sdg = [bench_classify(sdg_texts) for _ in range(repeats)]
+    add("sdg", "classification throughput", statistics.median(s["texts_per_s"] for s in sdg), "texts/s", repeats,
+        f"{sdg_texts:,} short texts")
+
+    part = [bench_partners() for _ in range(repeats)]
+    add("partners", "index build", statistics.median(p["build_seconds"] for p in part), "s", repeats)
+    add("partners", "recommendation latency (median)", statistics.median(p["median_latency_ms"] for p in part), "ms",
+        repeats, f"{part[0]['n_queries']} queries each")
+
+    kb_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kb_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    add("memory", "peak RSS, benchmark process", kb_self / 1024, "MB", 1)
+    if not skip_pipeline:
+        add("memory", "peak RSS, largest command started", kb_children / 1024, "MB", 1, "pipeline, kernels, book")
+    add("machine", "cores", float(os.cpu_count() or 0), "cores", 1, f"Python {platform.python_version()}")
+    return rows
+
+
+def write_rows(rows: list[dict[str, object]], path: Path = BENCH_CSV) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def bench_classify(n: int = 5000) -> dict[str, float]:
+    """Classify ``n`` short texts (the validation sentences, repeated) and measure throughput."""
+    base = read_validation()["text"].tolist()
+    texts = [base[i % len(base)] for i in range(n)]
+    d = load_sdg_dictionary()
+    load_nlp(DISABLE)
+    start = time.perf_counter()
+    classify_texts(texts, d)
+    seconds = time.perf_counter() - start
+    return {"texts": float(n), "seconds": seconds, "texts_per_s": n / seconds if seconds else float("inf")}
+
+
+# ---------------------------------------------------------------------- speed
+def bench_partners(n_queries: int = 200, top: int = 10) -> dict[str, Any]:
+    """Build the index from the processed tables and time it; median latency of ``n_queries`` queries."""
+    tw, munis, prof = read_twinnings(), read_processed(), profiles_or_build()
+    t0 = time.perf_counter()
+    index = PartnerIndex.build(tw, munis, prof)
+    build = time.perf_counter() - t0
+    step = max(1, len(index.codes) // n_queries)
+    queries = index.codes[::step][:n_queries]
+    lat = []
+    for code in queries:
+        t = time.perf_counter()
+        index.recommend(code, top=top)
+        lat.append(time.perf_counter() - t)
+    return {"build_seconds": round(build, 3), "median_latency_ms": round(1000 * float(np.median(lat)), 2),
+            "p95_latency_ms": round(1000 * float(np.quantile(lat, 0.95)), 2), "n_queries": len(queries)}
