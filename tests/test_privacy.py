@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,8 @@ def test_notebook_with_fixture_register_leaks_nothing(tmp_path: Path, monkeypatc
     import papermill
 
     monkeypatch.setenv("ANALYSIS_ROOT", str(tmp_path))
+    (tmp_path / "data").mkdir()
+    shutil.copy(paths.DATA / "dictionary.yml", tmp_path / "data" / "dictionary.yml")  # the tables' schemas
     nb = tmp_path / "03_entrevistas.ipynb"
     papermill.execute_notebook(
         str(paths.NOTEBOOKS / "03_entrevistas.ipynb"), str(nb), cwd=str(tmp_path), progress_bar=False,

@@ -1,7 +1,8 @@
 """Reading and writing the compendium's tables: curated tables (in git) and processed tables (pipeline outputs).
 
-Owns: the deterministic CSV writer every notebook uses and the readers of curated and processed
-tables. May import: ``analysis.paths`` and pandas only (every other table module builds on it).
+Owns: the deterministic CSV writer every notebook uses (each table is validated against its
+schema in :mod:`analysis.tables.schemas` before it is written) and the readers of curated and
+processed tables. May import: ``analysis.paths``, ``analysis.tables.schemas``, pandas.
 """
 
 from __future__ import annotations
@@ -11,10 +12,16 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import paths
+from analysis.tables.schemas import validate_table
 
 
 def write_csv(df: pd.DataFrame, name: str) -> str:
-    """Write a processed table deterministically (UTF-8, LF, no index); return its relative path."""
+    """Validate a processed table against its schema, write it deterministically (UTF-8, LF, no index).
+
+    Returns its path relative to the project root. A table that fails its schema is not written
+    (:class:`analysis.tables.schemas.SchemaError`).
+    """
+    validate_table(df, Path(name).name)
     paths.PROCESSED.mkdir(parents=True, exist_ok=True)
     target = paths.PROCESSED / name
     tmp = target.with_suffix(target.suffix + ".tmp")

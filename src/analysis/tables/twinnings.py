@@ -264,7 +264,8 @@ def flag_reciprocal(df: pd.DataFrame) -> pd.Series:
     two ways on the two pages ('Havana – Old Havana', 'Old Havana (Havana)') is one link.
     """
     key_city = df.inegi_code.where(df.inegi_code != "", df.mexican_city.map(normalise))
-    key = key_city + "|" + pd.Series([city_key(c, i) for c, i in zip(df.partner_city, df.partner_country_iso3, strict=True)], index=df.index)
+    partner = [city_key(c, i) for c, i in zip(df.partner_city, df.partner_country_iso3, strict=True)]
+    key = key_city + "|" + pd.Series(partner, index=df.index)
     return key.duplicated(keep="first")
 
 
