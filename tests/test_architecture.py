@@ -144,13 +144,19 @@ def test_benchmarks_live_in_workflow() -> None:
     assert not bad, f"benchmark functions outside analysis.workflow: {bad}"
 
 
+def defined_names(node: ast.stmt) -> list[str]:
+    """Names a top-level statement defines (functions, classes, assignments)."""
+    if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+        return [node.name]
+    if isinstance(node, ast.Assign):
+        return [t.id for t in node.targets if isinstance(t, ast.Name)]
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return [node.target.id]
+    return []
+
+
 def definitions(name: str) -> list[str]:
-    out = []
-    for mod, tree in MODULES.items():
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name or isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets) or isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
-                out.append(mod)
-    return out
+    return [mod for mod, tree in MODULES.items() for node in tree.body if name in defined_names(node)]
 
 
 #: One definition per concept: the concept and the only module allowed to define it.
