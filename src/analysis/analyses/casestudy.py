@@ -82,7 +82,7 @@ def partner_countries(agreements: pd.DataFrame) -> pd.DataFrame:
 def truncate(value: float, decimals: int = 2) -> float:
     """Truncate towards zero to ``decimals`` places (49.0587 -> 49.05)."""
     factor = 10**decimals
-    return math.trunc(round(value * factor, 9)) / factor
+    return float(math.trunc(round(value * factor, 9)) / factor)
 
 
 def population_shares(municipalities: pd.DataFrame, state: str = QROO_STATE) -> pd.DataFrame:

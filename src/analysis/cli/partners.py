@@ -56,7 +56,7 @@ def _run(args: argparse.Namespace) -> int:
 def render(rec: Recommendation, fmt: str) -> str:
     """The recommendation as a readable table, CSV or JSON."""
     if fmt == "csv":
-        return rec.table.assign(inegi_code=rec.inegi_code).to_csv(index=False, lineterminator="\n").rstrip("\n")
+        return str(rec.table.assign(inegi_code=rec.inegi_code).to_csv(index=False, lineterminator="\n")).rstrip("\n")
     if fmt == "json":
         payload = {"inegi_code": rec.inegi_code, "municipality": rec.label, "method": rec.method, "note": rec.note,
                    "existing_partners": rec.existing, "recommendations": rec.table.to_dict(orient="records")}

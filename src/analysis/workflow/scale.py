@@ -15,7 +15,7 @@ import resource
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import psutil
@@ -53,7 +53,7 @@ def generate_corpus(n_words: int, seed: int = 0, base: Sequence[Transcript] | No
 
 def _rss_mb() -> float:
 
-    return psutil.Process().memory_info().rss / 2**20
+    return float(psutil.Process().memory_info().rss / 2**20)
 
 
 def bench_coding(n_words: int = 20_000, seed: int = 0, codebook: Path | None = None,
@@ -169,7 +169,7 @@ def code_chunk(coder: Coder, index: int, chunk_words: int, seed: int,
     the book): it needs only integers as input and returns plain Python objects.
     """
     words = segments = 0
-    rows: list[tuple] = []
+    rows: list[tuple[object, ...]] = []
     def counted() -> Iterator[Transcript]:
         nonlocal words
         for t in generate_chunk(index, chunk_words, seed, base):
@@ -224,15 +224,15 @@ def code_corpus_parallel(n_words: int, processes: int, out: Path | None, seed: i
 
     def consume(results: Iterable[dict[str, object]], writer: Any) -> None:
         for res in results:
-            rows: list[tuple] = res["rows"]  # type: ignore[assignment]
-            totals["words"] += int(res["words"])  # type: ignore[arg-type]
-            totals["segments"] += int(res["segments"])  # type: ignore[arg-type]
+            rows = cast("list[tuple[object, ...]]", res["rows"])
+            totals["words"] += cast(int, res["words"])
+            totals["segments"] += cast(int, res["segments"])
             totals["codings"] += len(rows)
             if writer is not None:
                 writer.writerows(rows)
             if "pid" in res:
-                pid = int(res["pid"])  # type: ignore[arg-type]
-                worker_peaks[pid] = max(worker_peaks.get(pid, 0.0), float(res["peak_rss_mb"]))  # type: ignore[arg-type]
+                pid = cast(int, res["pid"])
+                worker_peaks[pid] = max(worker_peaks.get(pid, 0.0), cast(float, res["peak_rss_mb"]))
 
     t0 = time.perf_counter()
     with contextlib.ExitStack() as stack:

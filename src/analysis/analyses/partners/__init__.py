@@ -30,12 +30,12 @@ from analysis.analyses.partners.index import (
     PartnerError,
     PartnerIndex,
     Recommendation,
-    UnknownCountryError,
     UnknownMunicipalityError,
     Weights,
     network_links,
     profile_similarity,
 )
+from analysis.util.countries import UnknownCountryError
 
 __all__ = [
     "COMPONENTS", "DEFAULT_K", "DEFAULT_WEIGHTS", "TABLE_COLUMNS", "AmbiguousMunicipalityError", "Evaluation",

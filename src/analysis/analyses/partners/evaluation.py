@@ -36,7 +36,7 @@ def leave_one_link_out(index: PartnerIndex, min_links: int = 2, ks: tuple[int, .
             rnd = rng.random(len(mask))
             rows.append({"inegi_code": index.codes[i], "partner": int(p), "in_network": bool(mask[p]),
                          "mask": mask, "components": scaled,
-                         "rank_random": _rank_of(index, rnd, mask, p)})
+                         "rank_random": _rank_of(index, rnd, mask, int(p))})
     return pd.DataFrame(rows)
 
 

@@ -277,7 +277,7 @@ class PartnerIndex:
         mask = (degree > 0) & (row == 0)
         if country:
             mask &= (self.partners.partner_country_iso3 == country).to_numpy()
-        return mask
+        return np.asarray(mask, dtype=bool)
 
     def ranking(self, score: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Indices of candidate cities, best first; ties by name then country."""
@@ -307,7 +307,7 @@ class PartnerIndex:
             mask = mask & (pop_deg > 0) if pop_deg.any() else mask
             parts = {"network": w.network * scaled_to_max(comps["network"], mask), "profile": np.zeros(len(mask)),
                      "popularity": (w.profile + w.popularity) * scaled_to_max(np.log1p(pop_deg), mask)}
-        score = sum(parts.values())
+        score: np.ndarray = np.sum(list(parts.values()), axis=0)
         chosen = self.ranking(score, mask)[:top]
         table = self._table(i, chosen, score, parts, comps, pop_scope, method)
         existing = self.partners.partner_city.to_numpy()[row > 0].tolist()

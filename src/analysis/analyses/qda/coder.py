@@ -17,11 +17,14 @@ of the two codes' sets of units.
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from spacy.language import Language
@@ -91,9 +94,9 @@ class Coder:
             lemmatised = [_norm(t.lemma_) for t in self.nlp(term) if not (t.is_punct or t.is_space)]
             variants[tuple(" ".join(lemmatised).split())] = None
         docs = []
-        for words in variants:
-            if words:
-                d = Doc(self.nlp.vocab, words=list(words))
+        for variant in variants:
+            if variant:
+                d = Doc(self.nlp.vocab, words=list(variant))
                 for tok in d:
                     tok.norm_ = tok.text
                 docs.append(d)
@@ -163,15 +166,14 @@ def code_corpus(corpus: Iterable[Transcript], codebook: Codebook, batch_size: in
 def write_coded_csv(rows: Iterator[tuple[Segment, dict[str, list[str]]]], out: Path,
                     segments_out: Path | None = None) -> dict[str, int]:
     """Stream coded segments to CSV files (codings, and optionally all segments); return counts."""
-    import csv
-
     counts = {"segments": 0, "coded_segments": 0, "codings": 0}
     out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", newline="", encoding="utf-8") as fh, \
-            (open(segments_out, "w", newline="", encoding="utf-8") if segments_out else _Null()) as sh:
+    with contextlib.ExitStack() as stack:
+        fh = stack.enter_context(open(out, "w", newline="", encoding="utf-8"))
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(CODE_COLUMNS)
-        sw = csv.writer(sh, lineterminator="\n") if segments_out else None
+        sw = (csv.writer(stack.enter_context(open(segments_out, "w", newline="", encoding="utf-8")), lineterminator="\n")
+              if segments_out else None)
         if sw:
             sw.writerow(SEGMENT_COLUMNS)
         for seg, codes in rows:
@@ -186,22 +188,14 @@ def write_coded_csv(rows: Iterator[tuple[Segment, dict[str, list[str]]]], out: P
     return counts
 
 
-class _Null:
-    def __enter__(self) -> _Null:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-def chunked(it: Iterable, size: int) -> Iterator[list]:
+def chunked(it: Iterable[Any], size: int) -> Iterator[list[Any]]:
     """Split an iterable into lists of ``size`` items."""
     it = iter(it)
     while chunk := list(itertools.islice(it, size)):
         yield chunk
 
 
-def coded_rows(seg: Segment, codes: dict[str, list[str]]) -> list[tuple]:
+def coded_rows(seg: Segment, codes: dict[str, list[str]]) -> list[tuple[object, ...]]:
     """The CSV rows (CODE_COLUMNS) of one coded segment, one per code in name order."""
     return [(seg.doc_id, seg.segment_id, seg.speaker, seg.informant_role, seg.start, seg.end, seg.text, code,
              "; ".join(sorted(set(codes[code])))) for code in sorted(codes)]
