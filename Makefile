@@ -13,7 +13,33 @@ BOOK_FLAGS := -W -n --keep-going
 # JupyterLab refuses to run as root unless told to (containers, Binder-like machines).
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: env data run book book-html test lab bench clean vendor
+# System programs, each with the Debian package that provides it. A missing one is installed with
+# apt-get when running as root on a Debian-like machine; otherwise make stops with one message.
+CHROMIUM_CMD     := chromium
+CHROMEDRIVER_CMD := chromedriver
+NPM_CMD          := npm
+
+# $(call debian_need,WHAT,COMMAND:PACKAGE ...): install the package of every COMMAND not on PATH,
+# checking each command separately, then check again that every COMMAND is there.
+define debian_need
+missing=""; \
+for pair in $(2); do command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+if [ -n "$$missing" ]; then \
+  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+    echo "$(1): installing Debian package(s)$$missing with apt-get"; \
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; } \
+      || { echo "error: apt-get could not install$$missing (needed by $(1))." >&2; exit 1; }; \
+  else \
+    echo "error: $(1) needs the Debian package(s)$$missing, which are not installed and cannot be installed from here" \
+      "(apt-get needs root on a Debian-like system). Install them, e.g. sudo apt-get update && sudo apt-get install$$missing, then rerun." >&2; \
+    exit 1; \
+  fi; \
+  for pair in $(2); do command -v "$${pair%%:*}" >/dev/null 2>&1 \
+    || { echo "error: '$${pair%%:*}' is still not on PATH after installing $${pair#*:} (needed by $(1))." >&2; exit 1; }; done; \
+fi
+endef
+
+.PHONY: env data run book book-html test lab bench clean vendor browser
 
 env: $(STAMP)
 
@@ -29,12 +55,14 @@ vendor: $(MATHJAX) $(LEAFLET)
 
 # JavaScript the book serves itself (no CDN): MathJax and Leaflet from their npm packages.
 $(MATHJAX):
+	@$(call debian_need,the vendored MathJax,$(NPM_CMD):npm)
 	mkdir -p book/.npm-vendor book/_vendor
 	npm install --prefix book/.npm-vendor --no-audit --no-fund --silent mathjax@$(MATHJAX_VERSION)
 	rm -rf book/_vendor/mathjax
 	cp -r book/.npm-vendor/node_modules/mathjax/es5 book/_vendor/mathjax
 
 $(LEAFLET):
+	@$(call debian_need,the vendored Leaflet,$(NPM_CMD):npm)
 	mkdir -p book/.npm-vendor book/_vendor
 	npm install --prefix book/.npm-vendor --no-audit --no-fund --silent leaflet@$(LEAFLET_VERSION)
 	rm -rf book/_vendor/leaflet
@@ -52,7 +80,11 @@ book-html: env vendor
 book: run
 	$(MAKE) book-html
 
-test: run
+# Debian's headless browser and its driver, for the browser test of the built book.
+browser:
+	@$(call debian_need,the browser test,$(CHROMIUM_CMD):chromium $(CHROMEDRIVER_CMD):chromium-driver)
+
+test: run browser
 	$(MAKE) book-html
 	$(BIN)/python -m pytest
 
