@@ -1,4 +1,4 @@
-# Entry points: make book | make test | make lab | make data | make env | make clean
+# Entry points: make book | make test | make test-fast | make lab | make data | make env | make clean
 # Everything runs inside .venv, created on first use from the exact pins in requirements*.txt.
 
 PYTHON ?= python3
@@ -10,6 +10,11 @@ MATHJAX := book/_vendor/mathjax/tex-mml-chtml.js
 LEAFLET_VERSION := 1.9.4
 LEAFLET := book/_vendor/leaflet/leaflet.js
 BOOK_FLAGS := -W -n --keep-going
+# Notebook validation (opt-in, see pyproject.toml): nbval executes every notebook once more and
+# compares the cells marked NBVAL_CHECK_OUTPUT with the executed notebooks.
+NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# The quick tier: unit and bad-input tests; no notebook, no browser, nothing that needs a build.
+FAST  := not slow and not browser and not notebook and not build
 # JupyterLab refuses to run as root unless told to (containers, Binder-like machines).
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
@@ -39,7 +44,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: env data run book book-html test lab bench clean vendor browser
+.PHONY: env data run book book-html test test-fast lab bench clean vendor browser
 
 env: $(STAMP)
 
@@ -86,7 +91,10 @@ browser:
 
 test: run browser
 	$(MAKE) book-html
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(NBVAL) tests notebooks
+
+test-fast: data
+	$(BIN)/python -m pytest -m "$(FAST)" tests
 
 bench: data
 	$(BIN)/python -m analysis bench
