@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DATA_STAMP := data/raw/.fetched
 MATHJAX_VERSION := 3.2.2
 MATHJAX := book/_vendor/mathjax/tex-mml-chtml.js
 LEAFLET_VERSION := 1.9.4
@@ -44,7 +45,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: env data run book book-html test test-fast lab bench clean vendor browser
+.PHONY: env data run book book-html test test-fast lab bench clean vendor browser pipeline-output-missing
 
 env: $(STAMP)
 
@@ -73,14 +74,51 @@ $(LEAFLET):
 	rm -rf book/_vendor/leaflet
 	cp -r book/.npm-vendor/node_modules/leaflet/dist book/_vendor/leaflet
 
-data: env
+# The data are fetched and verified again only when data/sources.yml changed or data/raw is new;
+# `python -m analysis run` refuses a missing or altered source file and says to run `make data`.
+data: $(DATA_STAMP)
+
+$(DATA_STAMP): data/sources.yml $(STAMP)
 	$(BIN)/python -m analysis data fetch
+	touch $@
 
-run: data
+# `python -m analysis run` decides by checksums what to re-execute (about 2 s of checking when
+# nothing changed). Make calls it only when a file the pipeline reads is newer than its last run,
+# or when an output that notebooks/pipeline.yml declares is missing.
+PIPELINE_STAMP   := data/processed/.pipeline-ran
+PIPELINE_INPUTS   = $(shell find src/analysis notebooks data/curated interviews -type f \
+                      -not -path '*/__pycache__/*' -not -path 'notebooks/_failed/*' -not -name '.*' 2>/dev/null) \
+                    data/sources.yml data/dictionary.yml data/rai_mapping.yml
+PIPELINE_OUTPUTS  = $(sort $(shell grep -o '\(data/processed\|book/_vendor\)/[A-Za-z0-9_./-]*' notebooks/pipeline.yml))
+PIPELINE_MISSING  = $(filter-out $(wildcard $(PIPELINE_OUTPUTS)),$(PIPELINE_OUTPUTS))
+
+run: $(PIPELINE_STAMP)
+
+$(PIPELINE_STAMP): $(PIPELINE_INPUTS) $(DATA_STAMP) $(if $(PIPELINE_MISSING),pipeline-output-missing)
 	$(BIN)/python -m analysis run
+	touch $@
 
-book-html: env vendor
-	$(BIN)/jupyter-book build . --config book/_config.yml --toc book/_toc.yml --path-output book $(BOOK_FLAGS)
+# The book is rebuilt only when one of its inputs changed. Make compares modification times; when
+# a file is newer but its content is the same (a notebook rewritten identically), the checksums
+# recorded in the stamp decide, so that a rerun that changes nothing does not rebuild the book.
+BOOK_STAMP  := book/_build/.inputs.sha256
+BOOK_INPUTS  = $(sort $(wildcard book/*.md book/_ext/*.py notebooks/*.ipynb book/_vendor/mapas/*)) \
+               book/_config.yml book/_toc.yml book/references.bib book/benchmarks.csv book/favicon.png \
+               requirements.txt $(MATHJAX) $(LEAFLET) $(BOOK_DATA)
+# Files of data/processed that a page includes (e.g. {csv-table} :file: ../data/processed/x.csv).
+BOOK_DATA    = $(sort $(wildcard $(shell grep -ho 'data/processed/[A-Za-z0-9_/.-]*[.][A-Za-z0-9]*' book/*.md)))
+
+book-html: env vendor $(BOOK_STAMP)
+
+$(BOOK_STAMP): $(BOOK_INPUTS)
+	@sum=$$(sha256sum $(BOOK_INPUTS) | sha256sum | cut -d' ' -f1); \
+	if [ -f $@ ] && [ "$$(cat $@)" = "$$sum" ] && [ -f book/_build/html/index.html ]; then \
+	  echo "book: inputs unchanged (same checksums), not rebuilt"; touch $@; \
+	else \
+	  rm -f $@ && \
+	  $(BIN)/jupyter-book build . --config book/_config.yml --toc book/_toc.yml --path-output book $(BOOK_FLAGS) && \
+	  echo "$$sum" > $@.tmp && mv $@.tmp $@; \
+	fi
 
 book: run
 	$(MAKE) book-html
@@ -103,5 +141,5 @@ lab: env
 	$(BIN)/jupyter lab $(LAB_FLAGS) --notebook-dir=. notebooks/00_datos.ipynb
 
 clean:
-	rm -rf book/_build data/processed/* notebooks/_failed
+	rm -rf book/_build data/processed/* notebooks/_failed $(DATA_STAMP) $(PIPELINE_STAMP)
 	touch data/processed/.gitkeep
