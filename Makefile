@@ -6,6 +6,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DATA_STAMP := data/raw/.fetched
+# uv, the fast installer, lives outside the project (it is not one of the compendium's pins).
+USE_UV     ?= 1
+UV_VERSION := 0.13.9
+UV_HOME    ?= $(HOME)/.cache/analysis-bootstrap/uv-$(UV_VERSION)
+UV         := $(UV_HOME)/bin/uv
 MATHJAX_VERSION := 3.2.2
 MATHJAX := book/_vendor/mathjax/tex-mml-chtml.js
 LEAFLET_VERSION := 1.9.4
@@ -49,11 +54,22 @@ endef
 
 env: $(STAMP)
 
+# The installer: uv (from PyPI, in a bootstrap environment outside the project) when it can be
+# installed, else pip. Both install the same pins; `make env USE_UV=0` forces pip.
 $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-nodeps.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@if [ "$(USE_UV)" != 0 ] && { [ -x $(UV) ] || { echo "env: installing uv $(UV_VERSION) into $(UV_HOME)"; \
+	    { $(PYTHON) -m venv $(UV_HOME) && $(UV_HOME)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); } >/dev/null 2>&1; }; }; then \
+	  echo "env: installing the pinned packages into $(VENV) with uv"; \
+	  $(UV) pip install --quiet --python $(BIN)/python -r requirements.txt && \
+	  $(UV) pip install --quiet --python $(BIN)/python --no-deps -r requirements-nodeps.txt && \
+	  $(UV) pip install --quiet --python $(BIN)/python --no-deps -e .; \
+	else \
+	  [ "$(USE_UV)" = 0 ] || echo "env: uv could not be installed; installing with pip instead"; \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt && \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-nodeps.txt && \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .; \
+	fi
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" > /dev/null
 	touch $(STAMP)
 
