@@ -4,6 +4,7 @@ fingerprinted; one run at a time."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -106,9 +107,9 @@ def test_failed_notebook_restores_outputs_and_state(project: Path, value: str, m
     log: list[str] = []
     with pytest.raises(PipelineError, match=message) as err:
         pipeline.run(overrides={"value": value}, log=log.append)
+    assert snapshot(project) == before  # outputs, notebooks and state byte-identical
     assert err.value.results == {"a.ipynb": "failed", "b.ipynb": "not run", "c.ipynb": "skipped"}
     assert "previous outputs were restored" in str(err.value)
-    assert snapshot(project) == before  # outputs, notebooks and state byte-identical
     assert not (project / "data/processed/.staging").exists()
     # the defaults are what the restored outputs were made with: up to date, rightly
     assert pipeline.run(log=quiet) == {"a.ipynb": "skipped", "b.ipynb": "skipped", "c.ipynb": "skipped"}
@@ -258,7 +259,7 @@ def test_second_run_gets_the_lock_message_or_waits(project: Path) -> None:
 
 def start_pipeline(root: Path, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "ANALYSIS_ROOT": str(root), "PYTHONPATH": str(SRC)}
-    return subprocess.Popen([sys.executable, "-m", "analysis", "run", "-j", "1", *args], env=env, cwd=root,
+    return subprocess.Popen([sys.executable, "-m", "analysis", "run", *args], env=env, cwd=root,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -302,3 +303,31 @@ def test_killed_pipeline_is_detected_and_restored_by_the_next_run(project: Path)
     assert result == {"a.ipynb": "skipped", "b.ipynb": "skipped", "c.ipynb": "skipped"}
     time.sleep(1.5)
     assert snapshot(project) == before
+
+
+def test_recovery_restores_rolls_forward_or_drops_by_what_the_state_says(project: Path) -> None:
+    out = project / "data/processed"
+    (out / "a1.txt").write_text("partial")
+    staging = out / ".staging"
+    for name in ("a", "b"):
+        (staging / name / "backup/data/processed").mkdir(parents=True)
+    (staging / "a/backup/data/processed/a1.txt").write_text("previous a1")
+    (staging / "a/manifest.json").write_text(json.dumps({"notebook": "a.ipynb", "run": "r-interrupted", "pid": 1,
+                                                         "items": {"data/processed/a1.txt": "saved",
+                                                                   "data/processed/a2.txt": "absent"}}))
+    (out / "a2.txt").write_text("new file of the interrupted run")
+    (staging / "b/manifest.json").write_text(json.dumps({"notebook": "b.ipynb", "run": "r-committed", "pid": 1,
+                                                         "items": {"data/processed/b.txt": "absent"}}))
+    (out / "b.txt").write_text("committed b")
+    nb = nbformat.read(project / "notebooks/b.ipynb", as_version=4)
+    nb.cells[0].source = "# b, executed"
+    nbformat.write(nb, staging / "b/executed.ipynb")
+    (staging / "c/backup").mkdir(parents=True)  # no manifest: the backup never completed
+    state = {"a.ipynb": {"run": "r-before"}, "b.ipynb": {"run": "r-committed"}}
+    log: list[str] = []
+    pipeline.recover(pipeline.load_pipeline(), state, log.append)
+    assert (out / "a1.txt").read_text() == "previous a1" and not (out / "a2.txt").exists()  # rolled back
+    assert (out / "b.txt").read_text() == "committed b"  # committed: kept, and the notebook put in place
+    assert nbformat.read(project / "notebooks/b.ipynb", as_version=4).cells[0].source == "# b, executed"
+    assert not staging.exists()
+    assert len(log) == 3 and any(line.startswith("restore a.ipynb") for line in log)

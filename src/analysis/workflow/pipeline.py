@@ -319,20 +319,21 @@ FINGERPRINT_LABELS = {
 def why_run(step: Step, fp: dict[str, str], previous: dict[str, Any] | None) -> list[str]:
     """Reasons to execute a notebook; empty when it is up to date."""
     reasons = []
+    legacy = previous is not None and (any(k not in previous for k in FINGERPRINT_LABELS)
+                                       or not isinstance(previous.get("outputs"), dict))
     if previous is None:
         reasons.append("never executed here")
+    elif legacy:
+        reasons.append("its last run was recorded without fingerprints of its outputs and parameter files")
     else:
         reasons += [label for k, label in FINGERPRINT_LABELS.items() if previous.get(k) != fp.get(k)]
     missing = [o for o in step.outputs if not (paths.ROOT / o).exists()]
     if missing:
         reasons.append(f"output(s) missing: {', '.join(missing)}")
-    if previous is not None:
-        recorded = previous.get("outputs")
-        if not isinstance(recorded, dict):
-            reasons.append("no fingerprint of its outputs is recorded")
-        else:
-            changed = [o for o in step.outputs if o not in missing and recorded.get(o) != _path_digest(paths.ROOT / o)]
-            reasons += [f"an output changed since the last run: {o}" for o in changed]
+    if previous is not None and not legacy:
+        recorded = previous["outputs"]
+        changed = [o for o in step.outputs if o not in missing and recorded.get(o) != _path_digest(paths.ROOT / o)]
+        reasons += [f"an output changed since the last run: {o}" for o in changed]
     return reasons
 
 
@@ -748,6 +749,8 @@ class _Schedule:
                             progressed = True
                             break
                     if not running:
+                        if pending and not progressed:  # cannot happen with a valid pipeline.yml (writers first)
+                            raise PipelineError(f"No notebook can start: {[s.notebook for s in pending]} wait on each other.")
                         continue
                     done, _ = wait_futures(running, timeout=0.5, return_when=FIRST_COMPLETED)
                     for fut in done:
