@@ -24,6 +24,8 @@ def project(temp_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (temp_root / "src" / "analysis").mkdir(parents=True)
     (temp_root / "src" / "analysis" / "mod.py").write_text("X = 1\n")
     monkeypatch.setattr(pipeline.paths, "SRC", temp_root / "src" / "analysis")
+    monkeypatch.setattr(pipeline.paths, "PIPELINE_LOCK", temp_root / "data/processed/.pipeline.lock")
+    monkeypatch.setattr(pipeline.paths, "PIPELINE_STAGING", temp_root / "data/processed/.staging")
     (temp_root / "data" / "sources.yml").write_text(yaml.safe_dump({"sources": [
         {"id": "s", "path": "data/raw/s.txt", "url": "file:///x", "sha256": "0" * 64, "bytes": 1,
          "licence": "l", "citation": "c", "description": "d"}]}))

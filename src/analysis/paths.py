@@ -16,6 +16,10 @@ NOTEBOOKS: Path = ROOT / "notebooks"
 PIPELINE_YML: Path = NOTEBOOKS / "pipeline.yml"
 FAILED_NOTEBOOKS: Path = NOTEBOOKS / "_failed"
 PIPELINE_STATE: Path = PROCESSED / ".pipeline-state.json"
+#: Held (fcntl.flock) by the one `python -m analysis run` allowed at a time; holds its PID.
+PIPELINE_LOCK: Path = PROCESSED / ".pipeline.lock"
+#: One folder per notebook being executed: the previous outputs, restored if the run does not succeed.
+PIPELINE_STAGING: Path = PROCESSED / ".staging"
 INTERVIEWS: Path = ROOT / "interviews"
 BOOK: Path = ROOT / "book"
 BOOK_BUILD: Path = BOOK / "_build" / "html"

@@ -1,22 +1,47 @@
-"""``python -m analysis run``: execute the notebooks in order with papermill, only when needed.
+"""``python -m analysis run``: execute the notebooks with papermill, only when needed, atomically.
 
 A notebook is re-executed when something it depends on changed since its last successful run:
-its source (cell sources and tags, not outputs), its parameters, the checksums of its data
-sources and input files, or the package code; or when one of its outputs is missing. The run
-says what it skipped and why. A failing notebook stops the run, naming the notebook and the
-cell; the last good executed notebook stays untouched and the failed one is saved aside in
-notebooks/_failed/. Executed notebooks are written back in place without volatile metadata
-(timestamps, durations, widget ids), so rerunning an unchanged tree leaves ``git status`` clean.
+its source (cell sources and tags, not outputs), its parameters, the content of any file or folder
+a parameter points to, the checksums of its data sources and input files, or the package code; or
+when one of its declared outputs is missing or differs from what that run wrote (every output is
+fingerprinted with SHA-256). The run says what it skipped and why.
+
+Outputs are bound to the state: before a notebook executes, its declared outputs are copied
+aside into ``data/processed/.staging/<notebook>/``; only when it succeeds are the new outputs
+fingerprinted and its state entry written (the commit point), after which the executed notebook
+replaces the committed one. If it fails (an exception in a cell, a dead kernel, Ctrl-C, SIGTERM)
+the previous outputs are restored byte for byte, outputs that did not exist before are removed and
+its state entry is left as it was; the failed notebook is saved aside in ``notebooks/_failed/``. If
+the pipeline process itself is killed, the staging folder stays behind and the next run restores
+it (or, when the state was already committed, finishes the commit) before doing anything else.
+
+Only one run at a time: a run holds ``fcntl.flock`` on ``data/processed/.pipeline.lock`` (which
+names its PID); another run waits up to ``wait`` seconds, then stops naming the lock and the PID.
+Parameters are checked before anything executes. With ``jobs > 1`` notebooks that do not depend on
+each other (one reads a file that another declares as output) run at the same time, each
+papermill in its own process; a failure stops its dependants, not the independent notebooks.
+Executed notebooks are written without volatile metadata (timestamps, durations, widget ids), so
+rerunning an unchanged tree leaves ``git status`` clean.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
+import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,13 +52,22 @@ import yaml
 from analysis import paths
 from analysis.ingest.sources import DataError, load_manifest, sha256_file
 from analysis.ingest.sources import state as source_state
+from analysis.tables.agreements import REGISTRIES
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 INJECTED_TAG = "injected-parameters"
 
 
 class PipelineError(RuntimeError):
-    """The pipeline file is invalid or a notebook failed; the message says which and where."""
+    """The pipeline file is invalid, a parameter is wrong or a notebook failed; the message says which and where."""
+
+    def __init__(self, message: str, results: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.results = results or {}
+
+
+class PipelineBusy(PipelineError):
+    """Another run holds the pipeline lock."""
 
 
 @dataclass
@@ -45,6 +79,7 @@ class Step:
     sources: list[str] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
+    match_parameters: dict[str, str] = field(default_factory=dict)
 
     @property
     def path(self) -> Path:
@@ -53,6 +88,12 @@ class Step:
     @property
     def name(self) -> str:
         return Path(self.notebook).stem
+
+
+def _covers(a: str, b: str) -> bool:
+    """True when path a is path b or a folder containing it (or the other way round)."""
+    a, b = a.rstrip("/"), b.rstrip("/")
+    return a == b or b.startswith(a + "/") or a.startswith(b + "/")
 
 
 def load_pipeline(path: Path | None = None) -> list[Step]:
@@ -67,21 +108,38 @@ def load_pipeline(path: Path | None = None) -> list[Step]:
     entries = (doc or {}).get("notebooks")
     if not isinstance(entries, list) or not entries:
         raise PipelineError(f"{path}: expected a list under 'notebooks:'.")
-    steps, seen = [], set()
-    allowed = {"notebook", "parameters", "sources", "inputs", "outputs"}
+    steps: list[Step] = []
+    seen: set[str] = set()
+    allowed = {"notebook", "parameters", "sources", "inputs", "outputs", "match_parameters"}
     for n, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict) or "notebook" not in entry:
             raise PipelineError(f"{path}: entry #{n} has no 'notebook' field.")
         unknown = set(entry) - allowed
         if unknown:
             raise PipelineError(f"{path}: entry #{n} ({entry['notebook']}) has unknown field(s) {sorted(unknown)}.")
-        step = Step(**{k: (entry.get(k) or ([] if k != "parameters" else {})) for k in allowed if k in entry})
+        step = Step(**{k: (entry.get(k) or ({} if k in {"parameters", "match_parameters"} else [])) for k in allowed
+                       if k in entry})
         if not step.path.exists():
             raise PipelineError(f"{path}: entry #{n}: notebook {step.path} does not exist.")
         if step.notebook in seen:
             raise PipelineError(f"{path}: notebook {step.notebook} is listed twice.")
+        for other in steps:
+            shared = [o for o in step.outputs if any(_covers(o, x) for x in other.outputs)]
+            if shared:
+                raise PipelineError(f"{path}: {shared} declared as output of both {other.notebook} and {step.notebook}; "
+                                    "each file is written by one notebook.")
+            early = [i for i in other.inputs if any(_covers(i, o) for o in step.outputs)]
+            if early:
+                raise PipelineError(f"{path}: {other.notebook} reads {early}, written by {step.notebook}, which is listed "
+                                    f"after it; list {step.notebook} first.")
         seen.add(step.notebook)
         steps.append(step)
+    by_name = {s.notebook: s for s in steps}
+    for step in steps:
+        for name, other in step.match_parameters.items():
+            if other not in by_name or name not in step.parameters or name not in by_name[other].parameters:
+                raise PipelineError(f"{path}: {step.notebook}: match_parameters {{{name}: {other}}} must name a parameter "
+                                    "of both notebooks and a notebook of the pipeline.")
     return steps
 
 
@@ -94,6 +152,95 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
         name, value = pair.split("=", 1)
         out[name.strip()] = yaml.safe_load(value) if value != "" else ""
     return out
+
+
+def dependencies(steps: list[Step]) -> dict[str, list[str]]:
+    """For each notebook, the notebooks that write one of its inputs (they run before it)."""
+    return {s.notebook: [o.notebook for o in steps if o is not s and any(_covers(i, x) for i in s.inputs for x in o.outputs)]
+            for s in steps}
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def parameter_path(value: Any) -> Path | None:
+    """The existing file or folder a parameter value points to (absolute, or relative to the project root)."""
+    if not isinstance(value, str) or not value.strip() or "\n" in value or len(value) > 4096:
+        return None
+    p = Path(value).expanduser()
+    for candidate in ([p] if p.is_absolute() else [paths.ROOT / p, paths.NOTEBOOKS / p]):
+        try:
+            if candidate.exists():
+                return candidate
+        except OSError:
+            return None
+    return None
+
+
+def _selected(steps: list[Step], only: list[str] | None) -> list[Step]:
+    if not only:
+        return steps
+    names = {s.name: s for s in steps} | {s.notebook: s for s in steps}
+    unknown = [o for o in only if o not in names and not any(s.name.startswith(o) for s in steps)]
+    if unknown:
+        raise PipelineError(f"Unknown notebook(s) {unknown}; pipeline.yml lists {[s.name for s in steps]}.")
+    return [s for s in steps if any(s.notebook == o or s.name == o or s.name.startswith(o) for o in only)]
+
+
+def plan_parameters(selected: list[Step], steps: list[Step], overrides: dict[str, Any],
+                    state: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each selected notebook's parameters (defaults + overrides), checked before anything executes."""
+    known = {s.notebook: list(s.parameters) for s in selected}
+    unknown = sorted(set(overrides) - {k for names in known.values() for k in names})
+    if unknown:
+        listing = "; ".join(f"{nb}: {', '.join(names) or '(none)'}" for nb, names in known.items())
+        raise PipelineError(f"Unknown parameter(s) {unknown}: no selected notebook declares them in pipeline.yml. "
+                            f"Known parameters per notebook: {listing}.")
+    plan: dict[str, dict[str, Any]] = {}
+    for step in selected:
+        params = {**step.parameters, **{k: v for k, v in overrides.items() if k in step.parameters}}
+        if "registry" in params:
+            params = _check_registry(step, params)
+        plan[step.notebook] = params
+    by_name = {s.notebook: s for s in steps}
+    for step in selected:
+        for name, other in step.match_parameters.items():
+            if other in plan:
+                expected, origin = plan[other].get(name), f"the value {other} runs with now"
+            else:
+                last = (state.get(other) or {}).get("params")
+                if last is None:
+                    raise PipelineError(f"{step.notebook}: its {name} must match the one {other} last ran with, but no "
+                                        f"successful run of {other} is recorded; run `python -m analysis run "
+                                        f"{by_name[other].name}` first.")
+                expected, origin = last.get(name), f"the value of {other}'s last successful run"
+            if plan[step.notebook][name] != expected:
+                raise PipelineError(f"{step.notebook}: {name}={plan[step.notebook][name]!r}, but {other} was run with "
+                                    f"{name}={expected!r} ({origin}); run both with the same -p {name}=..., "
+                                    f"e.g. `python -m analysis run {by_name[other].name} {step.name} -p {name}=...`.")
+    return plan
+
+
+def _check_registry(step: Step, params: dict[str, Any]) -> dict[str, Any]:
+    registry, rai_path = params["registry"], params.get("rai_path", "")
+    if registry not in REGISTRIES:
+        raise PipelineError(f"{step.notebook}: registry={registry!r} is not a registry; use one of {list(REGISTRIES)}.")
+    if "rai_path" not in params:
+        return params
+    given = str(rai_path or "").strip()
+    if registry != "rai" and given:
+        raise PipelineError(f"{step.notebook}: rai_path={given!r} is given but registry={registry!r}; the export would be "
+                            "ignored. Add -p registry=rai to use it, or drop rai_path.")
+    if registry == "rai":
+        if not given:
+            raise PipelineError(f"{step.notebook}: registry=rai needs -p rai_path=/path/to/export (CSV or XLSX of the RAI).")
+        p = Path(given).expanduser()
+        found = next((c for c in ([p] if p.is_absolute() else [Path.cwd() / p, paths.ROOT / p]) if c.is_file()), None)
+        if found is None:
+            raise PipelineError(f"{step.notebook}: rai_path={given!r}: no such file (relative paths are read from the "
+                                "current folder or the project root).")
+        params = {**params, "rai_path": str(found.resolve())}  # the kernel runs in notebooks/: pass it absolute
+    return params
 
 
 # --------------------------------------------------------------------------- fingerprints
@@ -128,6 +275,11 @@ def code_digest() -> str:
     return _digest({str(p.relative_to(paths.SRC)): sha256_file(p) for p in files})
 
 
+def output_digests(step: Step) -> dict[str, str]:
+    """SHA-256 of each declared output ('missing' when absent)."""
+    return {o: _path_digest(paths.ROOT / o) for o in step.outputs}
+
+
 def fingerprint(step: Step, params: dict[str, Any], code: str) -> dict[str, str]:
     """Everything a notebook's result depends on, as digests."""
     manifest = {s.id: s for s in load_manifest()}
@@ -143,42 +295,239 @@ def fingerprint(step: Step, params: dict[str, Any], code: str) -> dict[str, str]
                 + "; run `python -m analysis data fetch`."
             )
     nb = nbformat.read(step.path, as_version=4)
+    pointed = {k: p for k, v in params.items() if (p := parameter_path(v)) is not None}
     return {
         "notebook": notebook_source_digest(nb),
         "parameters": _digest(params),
+        "parameter_files": _digest({k: _path_digest(p) for k, p in sorted(pointed.items())}),
         "sources": _digest({sid: manifest[sid].sha256 for sid in step.sources}),
         "inputs": _digest({i: _path_digest(paths.ROOT / i) for i in step.inputs}),
         "code": code,
     }
 
 
-def _load_state() -> dict[str, Any]:
-    try:
-        return json.loads(paths.PIPELINE_STATE.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {}
+FINGERPRINT_LABELS = {
+    "notebook": "its source changed",
+    "parameters": "its parameters changed",
+    "parameter_files": "a file or folder a parameter points to changed",
+    "sources": "a data source changed",
+    "inputs": "an input file changed",
+    "code": "the package code changed",
+}
 
 
-def _save_state(state: dict[str, Any]) -> None:
-    paths.PIPELINE_STATE.parent.mkdir(parents=True, exist_ok=True)
-    tmp = paths.PIPELINE_STATE.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, paths.PIPELINE_STATE)
-
-
-def why_run(step: Step, fp: dict[str, str], previous: dict[str, str] | None) -> list[str]:
+def why_run(step: Step, fp: dict[str, str], previous: dict[str, Any] | None) -> list[str]:
     """Reasons to execute a notebook; empty when it is up to date."""
     reasons = []
+    legacy = previous is not None and (any(k not in previous for k in FINGERPRINT_LABELS)
+                                       or not isinstance(previous.get("outputs"), dict))
     if previous is None:
         reasons.append("never executed here")
+    elif legacy:
+        reasons.append("its last run was recorded without fingerprints of its outputs and parameter files")
     else:
-        labels = {"notebook": "its source changed", "parameters": "its parameters changed",
-                  "sources": "a data source changed", "inputs": "an input file changed", "code": "the package code changed"}
-        reasons += [labels[k] for k in labels if previous.get(k) != fp.get(k)]
+        reasons += [label for k, label in FINGERPRINT_LABELS.items() if previous.get(k) != fp.get(k)]
     missing = [o for o in step.outputs if not (paths.ROOT / o).exists()]
     if missing:
         reasons.append(f"output(s) missing: {', '.join(missing)}")
+    if previous is not None and not legacy:
+        recorded = previous["outputs"]
+        changed = [o for o in step.outputs if o not in missing and recorded.get(o) != _path_digest(paths.ROOT / o)]
+        reasons += [f"an output changed since the last run: {o}" for o in changed]
     return reasons
+
+
+def check_upstream(selected: list[Step], steps: list[Step], state: dict[str, Any]) -> None:
+    """A notebook may not read an output of a notebook that is not run now unless that output is what its last run wrote."""
+    chosen = {s.notebook for s in selected}
+    problems = []
+    for step in selected:
+        for other in steps:
+            if other.notebook in chosen or other is step:
+                continue
+            recorded = (state.get(other.notebook) or {}).get("outputs")
+            for out in other.outputs:
+                if not any(_covers(i, out) for i in step.inputs):
+                    continue
+                if not isinstance(recorded, dict) or out not in recorded:
+                    why = f"no successful run of {other.notebook} that wrote it is recorded"
+                elif not (paths.ROOT / out).exists():
+                    why = "it is missing"
+                elif recorded[out] != _path_digest(paths.ROOT / out):
+                    why = f"it changed since {other.notebook}'s last successful run"
+                else:
+                    continue
+                problems.append(f"{step.notebook} reads {out}, written by {other.notebook}, but {why}; run "
+                                f"`python -m analysis run {other.name}` first (or select both)")
+    if problems:
+        raise PipelineError("\n".join(problems) + ".")
+
+
+# --------------------------------------------------------------------------- state and lock
+
+
+def _load_state() -> dict[str, Any]:
+    try:
+        state = json.loads(paths.PIPELINE_STATE.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except json.JSONDecodeError:
+        return {}  # unreadable: every notebook reruns
+    return state if isinstance(state, dict) else {}
+
+
+def _write_atomic(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _save_state(state: dict[str, Any]) -> None:
+    _write_atomic(paths.PIPELINE_STATE, json.dumps(state, indent=1, sort_keys=True))
+
+
+def lock_holder() -> str:
+    try:
+        return paths.PIPELINE_LOCK.read_text(encoding="utf-8").strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+@contextlib.contextmanager
+def pipeline_lock(wait: float = 0.0) -> Iterator[int]:
+    """Hold the pipeline lock (fcntl.flock) for the duration; wait up to ``wait`` seconds for it."""
+    lock = paths.PIPELINE_LOCK
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + max(0.0, wait)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = lock_holder()
+                    waited = f" after waiting {wait:g} s" if wait > 0 else ""
+                    raise PipelineBusy(
+                        f"Another `python -m analysis run` is running (pid {holder}; lock file {lock}){waited}. "
+                        "Wait for it to finish, or pass --wait SECONDS to wait for it.") from None
+                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield fd
+    finally:
+        os.close(fd)  # releases the flock (children that inherited it keep it until they exit)
+
+
+# --------------------------------------------------------------------------- staging
+
+
+def _staging_dir(notebook: str) -> Path:
+    return paths.PIPELINE_STAGING / Path(notebook).stem
+
+
+def _copy_atomic(src: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        shutil.copy2(src, tmp)
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+class Snapshot:
+    """The declared outputs of one notebook, set aside before it runs (data/processed/.staging/<name>/)."""
+
+    def __init__(self, step: Step, run_id: str) -> None:
+        self.step, self.run_id = step, run_id
+        self.dir = _staging_dir(step.notebook)
+        self.items: dict[str, str] = {}
+
+    def take(self) -> None:
+        if self.dir.exists():
+            raise PipelineError(f"{self.dir} exists: an earlier run of {self.step.notebook} was not cleaned up.")
+        backup = self.dir / "backup"
+        backup.mkdir(parents=True)
+        for rel in self.step.outputs:
+            src = paths.ROOT / rel
+            if src.is_dir():
+                raise PipelineError(f"{self.step.notebook}: declared output {rel} is a folder; declare its files.")
+            if src.exists():
+                dst = backup / rel
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, dst)
+                self.items[rel] = "saved"
+            else:
+                self.items[rel] = "absent"
+        # the manifest is written last: without it, the backup is incomplete and nothing was executed yet
+        _write_atomic(self.dir / "manifest.json", json.dumps(
+            {"notebook": self.step.notebook, "run": self.run_id, "pid": os.getpid(), "items": self.items}, indent=1))
+
+    def stage_notebook(self, nb: nbformat.NotebookNode) -> None:
+        write_notebook_atomic(nb, self.dir / "executed.ipynb")
+
+    def finish(self) -> None:
+        """After the state is committed: put the executed notebook in place and drop the backup."""
+        _finish(self.dir, self.step.path)
+
+    def restore(self) -> None:
+        _restore(self.dir, self.items)
+
+
+def _drop(staging: Path) -> None:
+    shutil.rmtree(staging)
+    with contextlib.suppress(OSError):
+        staging.parent.rmdir()  # only when no other notebook is staged
+
+
+def _finish(staging: Path, notebook_path: Path) -> None:
+    executed = staging / "executed.ipynb"
+    if executed.exists():
+        _copy_atomic(executed, notebook_path)
+    _drop(staging)
+
+
+def _restore(staging: Path, items: dict[str, str]) -> None:
+    for rel, kind in items.items():
+        target = paths.ROOT / rel
+        if kind == "saved":
+            _copy_atomic(staging / "backup" / rel, target)
+        elif target.is_file() or target.is_symlink():
+            target.unlink()
+    _drop(staging)
+
+
+def recover(steps: list[Step], state: dict[str, Any], log: Callable[[str], None]) -> None:
+    """Clean up after a run that was killed: restore its outputs, or finish a commit that was already recorded."""
+    if not paths.PIPELINE_STAGING.exists():
+        return
+    by_name = {s.name: s for s in steps}
+    for staging in sorted(p for p in paths.PIPELINE_STAGING.iterdir() if p.is_dir()):
+        try:
+            manifest = json.loads((staging / "manifest.json").read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            _drop(staging)  # backup never completed: the outputs were not touched yet
+            log(f"clean {staging.name}: an interrupted run had not started executing; nothing to restore")
+            continue
+        notebook = manifest.get("notebook", staging.name)
+        entry = state.get(notebook) or {}
+        if entry.get("run") == manifest.get("run"):
+            nb_path = by_name[staging.name].path if staging.name in by_name else paths.NOTEBOOKS / notebook
+            _finish(staging, nb_path)
+            log(f"clean {notebook}: its last run (pid {manifest.get('pid')}) was committed; finished writing the notebook")
+        else:
+            _restore(staging, manifest.get("items", {}))
+            log(f"restore {notebook}: a run (pid {manifest.get('pid')}) was interrupted; its previous outputs were restored")
 
 
 # --------------------------------------------------------------------------- execution
@@ -240,78 +589,220 @@ def write_notebook_atomic(nb: nbformat.NotebookNode, target: Path) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
-def execute(step: Step, params: dict[str, Any]) -> None:
-    """Execute one notebook with papermill into a temporary file; replace the original on success."""
-    import papermill as pm
+# Runs papermill in a child process. If the pipeline dies, the child gets SIGTERM (Linux
+# PR_SET_PDEATHSIG); on SIGTERM or SIGINT it kills its kernel before exiting, so no kernel keeps
+# writing after the pipeline restored the outputs. It holds the pipeline lock while it lives.
+_CHILD = r"""
+import json, os, signal, sys
+spec = json.loads(open(sys.argv[1], encoding="utf-8").read())
+def _stop(signum, frame):
+    try:
+        import psutil
+        kids = psutil.Process().children(recursive=True)
+        for k in kids:
+            try:
+                k.kill()
+            except psutil.Error:
+                pass
+        psutil.wait_procs(kids, timeout=10)
+    finally:
+        os._exit(128 + signum)
+signal.signal(signal.SIGTERM, _stop)
+signal.signal(signal.SIGINT, _stop)
+try:
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+except Exception:
+    pass
+if os.getppid() != spec["parent"]:
+    sys.exit(4)
+import papermill as pm
+try:
+    pm.execute_notebook(spec["input"], spec["output"], parameters=spec["parameters"], cwd=spec["cwd"],
+                        kernel_name="python3", progress_bar=False, log_output=False,
+                        request_save_on_cell_execute=False)
+except pm.PapermillExecutionError as exc:
+    with open(spec["error"], "w", encoding="utf-8") as fh:
+        json.dump({"exec_count": exc.exec_count, "ename": exc.ename, "evalue": exc.evalue}, fh)
+    sys.exit(3)
+"""
 
-    source = strip_injected(nbformat.read(step.path, as_version=4))
-    with tempfile.TemporaryDirectory(prefix="pipeline-") as tmp:
-        src = Path(tmp) / f"in-{step.notebook}"
-        out = Path(tmp) / f"out-{step.notebook}"
-        for cell in source.cells:  # papermill expects ids on nbformat>=4.5 notebooks
-            cell.pop("id", None)
-        source.nbformat_minor = 4
-        source.metadata["kernelspec"] = dict(KERNELSPEC)
-        nbformat.write(source, src)
-        try:
-            pm.execute_notebook(
-                str(src), str(out), parameters=params, cwd=str(paths.NOTEBOOKS), kernel_name="python3",
-                progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-            )
-        except pm.PapermillExecutionError as exc:
+
+class Runner:
+    """Executes notebooks in child processes and stops them all when asked."""
+
+    def __init__(self, lock_fd: int | None = None) -> None:
+        self.lock_fd = lock_fd
+        self.cancelled = threading.Event()
+        self._procs: set[subprocess.Popen[bytes]] = set()
+        self._mutex = threading.Lock()
+
+    def cancel(self) -> None:
+        with self._mutex:
+            self.cancelled.set()
+            for proc in self._procs:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.send_signal(signal.SIGTERM)
+
+    def execute(self, step: Step, params: dict[str, Any]) -> nbformat.NotebookNode:
+        """Execute one notebook with papermill; return the cleaned executed notebook or raise PipelineError."""
+        source = strip_injected(nbformat.read(step.path, as_version=4))
+        with tempfile.TemporaryDirectory(prefix="pipeline-") as tmp:
+            src, out = Path(tmp) / f"in-{step.notebook}", Path(tmp) / f"out-{step.notebook}"
+            error, spec_file, log_file = Path(tmp) / "error.json", Path(tmp) / "spec.json", Path(tmp) / "child.log"
+            for cell in source.cells:  # papermill expects ids on nbformat>=4.5 notebooks
+                cell.pop("id", None)
+            source.nbformat_minor = 4
+            source.metadata["kernelspec"] = dict(KERNELSPEC)
+            nbformat.write(source, src)
+            spec_file.write_text(json.dumps({"input": str(src), "output": str(out), "parameters": params,
+                                             "cwd": str(paths.NOTEBOOKS), "error": str(error), "parent": os.getpid()},
+                                            default=str), encoding="utf-8")
+            env = {**os.environ, "ANALYSIS_ROOT": str(paths.ROOT)}
+            with self._mutex:
+                if self.cancelled.is_set():
+                    raise PipelineError(f"{step.notebook} was not started: the run was interrupted.")
+                with open(log_file, "wb") as log_fh:
+                    proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(spec_file)], env=env, stdin=subprocess.DEVNULL,
+                                            stdout=log_fh, stderr=subprocess.STDOUT, cwd=str(paths.NOTEBOOKS),
+                                            pass_fds=(self.lock_fd,) if self.lock_fd is not None else ())
+                self._procs.add(proc)
+            try:
+                code = proc.wait()
+            finally:
+                with self._mutex:
+                    self._procs.discard(proc)
+            if code != 0:
+                raise self._failure(step, code, out, error, log_file)
+            return clean_notebook(nbformat.read(out, as_version=4))
+
+    def _failure(self, step: Step, code: int, out: Path, error: Path, log_file: Path) -> PipelineError:
+        failed = None
+        if out.exists():
             paths.FAILED_NOTEBOOKS.mkdir(parents=True, exist_ok=True)
             failed = paths.FAILED_NOTEBOOKS / step.notebook
-            if out.exists():
-                os.replace(out, failed)
-            raise PipelineError(
-                f"{step.notebook} failed in cell [{exc.exec_count}] with {exc.ename}: {exc.evalue}\n"
-                f"The last good {step.notebook} is untouched; the failed run is saved as "
-                f"{failed.relative_to(paths.ROOT)}."
-            ) from None
-        nb = clean_notebook(nbformat.read(out, as_version=4))
-    write_notebook_atomic(nb, step.path)
+            shutil.copyfile(out, failed)
+        kept = (f"; the failed run is saved as {failed.relative_to(paths.ROOT)}" if failed else "")
+        if error.exists():
+            info = json.loads(error.read_text(encoding="utf-8"))
+            what = f"failed in cell [{info['exec_count']}] with {info['ename']}: {info['evalue']}"
+        elif self.cancelled.is_set() or code < 0 or code in (128 + signal.SIGTERM, 128 + signal.SIGINT):
+            what = f"was interrupted (exit status {code})"
+        else:
+            tail = log_file.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-6:]
+            what = f"failed: papermill exited with status {code} (the kernel may have died)\n  " + "\n  ".join(tail)
+        return PipelineError(f"{step.notebook} {what}\nIts previous outputs were restored and its state entry left as it "
+                             f"was; the last good {step.notebook} is untouched{kept}.")
 
 
 def run(
     only: list[str] | None = None, overrides: dict[str, Any] | None = None, force: bool = False,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] = print, jobs: int = 1, wait: float = 0.0,
 ) -> dict[str, str]:
-    """Run the pipeline; return {notebook: 'executed' | 'skipped'}. Raises PipelineError on failure."""
+    """Run the pipeline; return {notebook: 'executed' | 'skipped'}.
+
+    Raises PipelineError (with ``.results``, where a notebook may also be 'failed' or 'not run') when a
+    notebook failed, PipelineBusy when another run holds the lock, KeyboardInterrupt after restoring
+    the outputs of the notebooks that were running.
+    """
     steps = load_pipeline()
-    if only:
-        names = {s.name: s for s in steps} | {s.notebook: s for s in steps}
-        unknown = [o for o in only if o not in names and not any(s.name.startswith(o) for s in steps)]
-        if unknown:
-            raise PipelineError(f"Unknown notebook(s) {unknown}; pipeline.yml lists {[s.name for s in steps]}.")
-        steps = [s for s in steps if any(s.notebook == o or s.name == o or s.name.startswith(o) for o in only)]
-    overrides = overrides or {}
-    code = code_digest()
-    state = _load_state()
-    result: dict[str, str] = {}
-    for step in steps:
-        params = {**step.parameters, **{k: v for k, v in overrides.items() if k in step.parameters}}
-        fp = fingerprint(step, params, code)
-        reasons = ["--force"] if force else why_run(step, fp, state.get(step.notebook))
+    selected = _selected(steps, only)
+    with pipeline_lock(wait) as lock_fd:
+        state = _load_state()
+        recover(steps, state, log)
+        plan = plan_parameters(selected, steps, overrides or {}, state)
+        check_upstream(selected, steps, state)
+        return _Schedule(selected, steps, plan, state, force, log, max(1, int(jobs)), Runner(lock_fd)).run()
+
+
+class _Schedule:
+    def __init__(self, selected: list[Step], steps: list[Step], plan: dict[str, dict[str, Any]], state: dict[str, Any],
+                 force: bool, log: Callable[[str], None], jobs: int, runner: Runner) -> None:
+        chosen = {s.notebook for s in selected}
+        self.deps = {nb: [d for d in ds if d in chosen] for nb, ds in dependencies(steps).items() if nb in chosen}
+        self.selected, self.plan, self.state, self.force, self.log, self.jobs = selected, plan, state, force, log, jobs
+        self.runner = runner
+        self.code = code_digest()
+        self.state_mutex = threading.Lock()
+        self.errors: dict[str, BaseException] = {}
+
+    def run(self) -> dict[str, str]:
+        results: dict[str, str] = {}
+        pending = list(self.selected)
+        running: dict[Future[str], Step] = {}
+        with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="notebook") as pool:
+            try:
+                while pending or running:
+                    progressed = True
+                    while progressed and len(running) < self.jobs:
+                        progressed = False
+                        for step in pending:
+                            blocked = [d for d in self.deps[step.notebook] if results.get(d) in ("failed", "not run")]
+                            if blocked:
+                                results[step.notebook] = "not run"
+                                self.log(f"stop  {step.notebook}: not run because {', '.join(blocked)} did not succeed")
+                            elif all(d in results for d in self.deps[step.notebook]):
+                                running[pool.submit(self._one, step)] = step
+                            else:
+                                continue
+                            pending.remove(step)
+                            progressed = True
+                            break
+                    if not running:
+                        if pending and not progressed:  # cannot happen with a valid pipeline.yml (writers first)
+                            raise PipelineError(f"No notebook can start: {[s.notebook for s in pending]} wait on each other.")
+                        continue
+                    done, _ = wait_futures(running, timeout=0.5, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        step = running.pop(fut)
+                        try:
+                            results[step.notebook] = fut.result()
+                        except (PipelineError, DataError) as exc:
+                            results[step.notebook] = "failed"
+                            self.errors[step.notebook] = exc
+                            self.log(f"fail  {step.notebook}")
+            except BaseException:  # Ctrl-C or SIGTERM: stop the children, let each worker restore, then re-raise
+                self.runner.cancel()
+                for fut in running:
+                    with contextlib.suppress(BaseException):
+                        fut.result()
+                raise
+        if self.errors:
+            message = "\n".join(str(e) for e in self.errors.values())
+            stopped = [nb for nb, r in results.items() if r == "not run"]
+            if stopped:
+                message += f"\nNot run because a notebook they depend on failed: {', '.join(stopped)}."
+            raise PipelineError(message, results)
+        return results
+
+    def _one(self, step: Step) -> str:
+        params = self.plan[step.notebook]
+        fp = fingerprint(step, params, self.code)
+        reasons = ["--force"] if self.force else why_run(step, fp, self.state.get(step.notebook))
         if not reasons:
-            log(f"skip  {step.notebook}: up to date (source, parameters, inputs and code unchanged)")
-            result[step.notebook] = "skipped"
-            continue
-        log(f"run   {step.notebook}: {'; '.join(reasons)}")
+            self.log(f"skip  {step.notebook}: up to date (source, parameters, inputs, outputs and code unchanged)")
+            return "skipped"
+        self.log(f"run   {step.notebook}: {'; '.join(reasons)}")
         started = time.perf_counter()
-        execute(step, params)
-        missing = [o for o in step.outputs if not (paths.ROOT / o).exists()]
-        if missing:
-            raise PipelineError(f"{step.notebook} ran but did not write its declared output(s): {', '.join(missing)}.")
-        fp = fingerprint(step, params, code)  # outputs of earlier steps may be this step's inputs
-        state[step.notebook] = fp
-        _save_state(state)
-        log(f"done  {step.notebook} in {time.perf_counter() - started:.1f} s")
-        result[step.notebook] = "executed"
-    unused = sorted(set(overrides) - {k for s in steps for k in s.parameters})
-    if unused:
-        log(f"note: parameter(s) {unused} are not parameters of any notebook run")
-    return result
-
-
-
-
+        snapshot = Snapshot(step, uuid.uuid4().hex)
+        snapshot.take()
+        committed = False
+        try:
+            nb = self.runner.execute(step, params)
+            missing = [o for o in step.outputs if not (paths.ROOT / o).exists()]
+            if missing:
+                raise PipelineError(f"{step.notebook} ran but did not write its declared output(s): {', '.join(missing)}. "
+                                    "Its previous outputs were restored and its state entry left as it was.")
+            snapshot.stage_notebook(nb)
+            entry = {**fp, "params": params, "outputs": output_digests(step), "run": snapshot.run_id}
+            with self.state_mutex:
+                _save_state({**self.state, step.notebook: entry})  # the commit point
+                self.state[step.notebook] = entry
+            committed = True
+            snapshot.finish()
+        except BaseException:
+            if not committed:
+                snapshot.restore()
+            raise
+        self.log(f"done  {step.notebook} in {time.perf_counter() - started:.1f} s")
+        return "executed"
