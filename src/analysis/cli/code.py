@@ -101,12 +101,16 @@ def _prepare(corpus: Iterator[Transcript], register_path: Path | None) -> tuple[
     return register, privacy.iter_pseudonymised(guarded(), register)
 
 
+def _note(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
 def _run(args: argparse.Namespace) -> int:
     try:
         _check_paths(args)
         cb = qda.load_codebook(args.codebook)
         coder = qda.Coder(cb, batch_size=args.batch_size)
-        register, corpus = _prepare(iter_corpus(args.input), args.register)
+        register, corpus = _prepare(iter_corpus(args.input, report=_note), args.register)
         with contextlib.ExitStack() as stack:
             tmp_out = stack.enter_context(atomic_path(args.out))
             tmp_seg = stack.enter_context(atomic_path(args.segments)) if args.segments else None
