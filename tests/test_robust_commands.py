@@ -169,3 +169,19 @@ def test_binary_transcript_is_named(tmp_path: Path) -> None:
     _xlsx(tmp_path / "a.md")
     with pytest.raises(TranscriptError, match=r"a\.md: is an Excel workbook \(XLSX\)"):
         load_corpus(tmp_path)
+
+
+def test_verified_copies_get_ordinary_permissions(tmp_path: Path) -> None:
+    import hashlib
+    import io
+
+    from analysis.ingest.sources import copy_verified
+
+    data = b"contenido verificado\n"
+    target = tmp_path / "raw" / "x.csv"
+    old = os.umask(0o022)
+    try:
+        copy_verified(target, hashlib.sha256(data).hexdigest(), lambda: io.BytesIO(data), "x", "prueba", "")
+    finally:
+        os.umask(old)
+    assert target.read_bytes() == data and stat.S_IMODE(target.stat().st_mode) == 0o644
