@@ -145,7 +145,7 @@ def sniff_encoding(path: Path | str, sample: int = 65536) -> str:
         return "cp1252"
 
 
-def read_csv_records(source: str | IO[str], path: Path | str) -> Iterator[tuple[int, list[str]]]:
+def read_csv_records(source: str | IO[str], path: Path | str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
     """Yield (line where the record starts, fields) for every record of a CSV, header included.
 
     ``source`` is the CSV text or a text file opened with ``newline=""`` (read as a stream).
@@ -155,7 +155,7 @@ def read_csv_records(source: str | IO[str], path: Path | str) -> Iterator[tuple[
     if csv.field_size_limit() < CSV_FIELD_LIMIT:
         csv.field_size_limit(CSV_FIELD_LIMIT)
     stream = io.StringIO(source, newline="") if isinstance(source, str) else source
-    reader = csv.reader(stream, strict=True)
+    reader = csv.reader(stream, delimiter=delimiter, strict=True)
     while True:
         start = reader.line_num + 1
         try:
