@@ -80,3 +80,72 @@ def test_rai_workbook_saved_as_csv_is_named(tmp_path: Path, munis: pd.DataFrame)
     shutil.copy(FIX / "rai" / "rai_export.xlsx", path)
     with pytest.raises(RaiFormatError, match=r"rai\.csv: is an Excel workbook \(XLSX\), not a text file"):
         read_rai(path, munis, today=TODAY)
+
+
+# ------------------------------------------------------------------------------ development plans
+
+PMD = FIX / "pmd"
+
+
+def test_windows_1252_text_plan_keeps_quotes_and_dashes(tmp_path: Path) -> None:
+    from analysis.ingest import plans as D
+
+    text = "Eje 1. “Ciudad segura” — prevención\nObjetivo 1.1 Reducir los delitos – con la policía de proximidad.\n"
+    path = tmp_path / "23005_2021-2024.txt"
+    path.write_bytes(text.encode("cp1252"))
+    plan = D.parse_plan(path)
+    assert plan.segments.text.tolist()[0] == "Eje 1. “Ciudad segura” — prevención"
+    assert "–" in plan.segments.text.tolist()[1]
+
+
+def _encrypt(tmp_path: Path, name: str, user_password: str) -> Path:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(PMD / "plan_texto.pdf"))
+    writer.encrypt(user_password=user_password, owner_password="propietario", algorithm="AES-256")
+    path = tmp_path / name
+    with path.open("wb") as fh:
+        writer.write(fh)
+    return path
+
+
+def test_aes_pdf_with_empty_password_opens_and_locked_pdf_is_set_aside(tmp_path: Path) -> None:
+    pytest.importorskip("cryptography")
+    from analysis.ingest import plans as D
+
+    folder = tmp_path / "pmd"
+    folder.mkdir()
+    _encrypt(folder, "23005_2021-2024.pdf", "")
+    _encrypt(folder, "23006_2021-2024.pdf", "secreto")
+    (folder / "23007_2021-2024.txt").write_text("Eje 1. Turismo\nObjetivo 1.1 Promover la ciudad.\n", encoding="utf-8")
+    segments, report = D.load_plans(folder)
+    status = report.set_index("file")
+    assert status.status.to_dict() == {"23005_2021-2024.pdf": "kept", "23006_2021-2024.pdf": "set_aside",
+                                       "23007_2021-2024.txt": "kept"}
+    assert "password-protected" in status.loc["23006_2021-2024.pdf", "reason"]
+    reference = D.parse_plan(PMD / "plan_texto.pdf", "23005", "2021-2024").segments
+    assert segments[segments.inegi_code == "23005"].text.tolist() == reference.text.tolist()
+
+
+def test_aes_pdf_without_cryptography_gives_a_clear_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("cryptography")
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError
+
+    from analysis.ingest import plans as D
+
+    path = _encrypt(tmp_path, "23005_2021-2024.pdf", "")
+
+    def no_aes(self: PdfReader, password: str) -> int:
+        raise DependencyError("cryptography>=3.1 is required for AES algorithm")
+
+    monkeypatch.setattr(PdfReader, "decrypt", no_aes)
+    with pytest.raises(D.DocumentError, match=r"encrypted with AES and reading it needs the 'cryptography' package"):
+        D.parse_plan(path)
+
+
+def test_empty_plans_folder_is_a_clear_error(tmp_path: Path) -> None:
+    from analysis.ingest import plans as D
+
+    with pytest.raises(D.DocumentError, match=r"the plans folder is empty; drop the plans there"):
+        D.load_plans(tmp_path)
