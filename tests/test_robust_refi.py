@@ -89,3 +89,29 @@ def test_parent_loop_still_detected() -> None:
     codes = [qda.Code(name="a", parent="b", definition="x"), qda.Code(name="b", parent="a", definition="x")]
     with pytest.raises(qda.CodebookError, match=r"code 'a': the parent chain loops through 'a'"):
         qda.validate_codebook(qda.Codebook(codes, source="loop"))
+
+
+def test_demonstration_qdpx_validates_against_the_refi_qda_project_schema(tmp_path: Path) -> None:
+    """project.qde of the demonstration export is valid against the REFI-QDA schema (Project-mrt2019.xsd)."""
+    import zipfile
+
+    etree = pytest.importorskip("lxml.etree", reason="lxml is needed to validate against the REFI-QDA schema")
+    from analysis import paths
+    from analysis.analyses.qda import privacy
+    from analysis.ingest.sources import require
+    from analysis.ingest.transcripts import load_corpus
+
+    schema = etree.XMLSchema(etree.parse(str(require("refi_xsd"))))
+    cb = qda.load_codebook(paths.INTERVIEWS / "codebook.yml")
+    corpus = load_corpus(paths.INTERVIEWS / "transcripts")
+    corpus = privacy.pseudonymise_corpus(corpus, privacy.resolve_register(None, corpus))
+    res = qda.Coder(cb).code(corpus)
+    memos = qda.load_memos(paths.INTERVIEWS / "memos.yml", cb, res.segments)
+    qdpx = refi.write_qdpx(corpus, res.codes, cb, tmp_path / "entrevistas.qdpx", memos=memos)
+    with zipfile.ZipFile(qdpx) as z:
+        doc = etree.fromstring(z.read("project.qde"))
+    assert schema.validate(doc), "\n".join(f"line {e.line}: {e.message}" for e in list(schema.error_log)[:10])
+    # the check can fail: a Code without its required guid is rejected
+    code = doc.find(".//{urn:QDA-XML:project:1.0}Code")
+    del code.attrib["guid"]
+    assert not schema.validate(doc)
