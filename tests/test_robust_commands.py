@@ -185,3 +185,33 @@ def test_verified_copies_get_ordinary_permissions(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert target.read_bytes() == data and stat.S_IMODE(target.stat().st_mode) == 0o644
+
+
+def test_sdg_unwritable_output_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(f"id,text\n1,{TEXT}\n", encoding="utf-8")
+    blocker = tmp_path / "archivo"
+    blocker.write_text("", encoding="utf-8")
+    assert main(["sdg", "classify", str(src), "--out", str(blocker / "o.csv")]) == 1
+    assert "cannot write the output" in capsys.readouterr().err
+
+
+def test_transcript_csv_duplicate_ids_and_no_rows(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text('id,text\nX1,"Uno,\ncon salto"\nX1,Dos\n', encoding="utf-8")
+    with pytest.raises(TranscriptError, match=r"t\.csv, line 4: id 'X1' is also used on line 2"):
+        load_corpus(path)
+    path.write_text("id,text\n\n", encoding="utf-8")
+    with pytest.raises(TranscriptError, match=r"t\.csv: no data rows after the header"):
+        load_corpus(path)
+
+
+@pytest.mark.parametrize(("front", "message"), [
+    ("tags: &t [a, b]\nmore: *t\n", r"line 11: invalid YAML .*aliases \(\*name\) are not allowed"),
+    ("notes: [[[[[x]]]]]\n", r"line 2: the front matter nests lists or mappings more than 4 levels deep"),
+])
+def test_front_matter_aliases_and_deep_nesting_refused(tmp_path: Path, front: str, message: str) -> None:
+    src = (FIX / "corpus" / "FX-01.md").read_text(encoding="utf-8").replace("synthetic: false\n", f"synthetic: false\n{front}")
+    (tmp_path / "a.md").write_text(src, encoding="utf-8")
+    with pytest.raises(TranscriptError, match=r"a\.md, " + message):
+        load_corpus(tmp_path)

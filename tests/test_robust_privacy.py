@@ -132,11 +132,11 @@ def test_code_command_writes_pseudonymised_ids(tmp_path: Path) -> None:
 
 
 def _zip_bomb(path: Path, size: int) -> Path:
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        with z.open("sources/big.txt", "w", force_zip64=True) as fh:
-            block = b"a" * (1 << 20)
-            for _ in range(size // len(block)):
-                fh.write(block)
+    block = b"a" * (1 << 20)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z, \
+            z.open("sources/big.txt", "w", force_zip64=True) as fh:
+        for _ in range(size // len(block)):
+            fh.write(block)
     return path
 
 
@@ -159,3 +159,12 @@ def test_leak_scan_checks_a_named_file_whatever_its_suffix(tmp_path: Path, regis
     f = tmp_path / ".out.csv.1234.part"
     f.write_text("Zoraida", encoding="utf-8")
     assert privacy.find_leaks([f], register) == [(str(f), "Zoraida")]
+
+
+@pytest.mark.parametrize("encoded", ["Chabl&eacute;", "Chabl&#233;", "Chabl\\u00e9", "Chabl%C3%A9"])
+def test_leak_scan_decodes_entities_json_escapes_and_percent_encoding(tmp_path: Path, encoded: str) -> None:
+    reg = tmp_path / "r.csv"
+    reg.write_text(HEADER + "Vecino B,Fermín Chablé,Chablé\n", encoding="utf-8")
+    f = tmp_path / "salida.html"
+    f.write_text(f"<p>con {encoded} ayer</p>", encoding="utf-8")
+    assert [n for _, n in privacy.find_leaks([f], privacy.load_register(reg))] == ["Chablé"]

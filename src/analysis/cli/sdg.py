@@ -132,7 +132,11 @@ def _classify(args: argparse.Namespace) -> int:
     if note:
         print(note, file=sys.stderr)
     result = classify_texts(texts, d)
-    write_rows(args.out, ids, result)
+    try:
+        write_rows(args.out, ids, result)
+    except OSError as exc:
+        print(f"error: {args.out}: cannot write the output ({exc.strerror or exc}); nothing was written.", file=sys.stderr)
+        return 1
     n_top = int(result["top_sdg"].notna().sum())
     n_empty = sum(1 for t in texts if not t.strip())
     print(

@@ -72,7 +72,19 @@ _ORG_TYPES = frozenset({"municipio", "gobierno_estatal", "gobierno_federal", "ac
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe YAML loader that keeps dates as text (validated here, with a clear message)."""
+    """Safe YAML loader that keeps dates as text (validated here, with a clear message) and refuses
+    aliases (``*name``): front matter never needs them, and nested aliases can expand exponentially."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in the front matter",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
+
+
+#: Deepest nesting of lists and mappings accepted in the front matter.
+MAX_META_DEPTH = 4
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -154,6 +166,16 @@ def _split_front_matter(text: str, source: str) -> tuple[dict[str, object], int,
                     "Fix the YAML syntax.") from None
     if not isinstance(meta, dict):
         raise _fail(source, 2, "the front matter is not a mapping of fields", "Write one 'field: value' per line.")
+    stack: list[tuple[object, int]] = [(meta, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_META_DEPTH:
+            raise _fail(source, 2, f"the front matter nests lists or mappings more than {MAX_META_DEPTH} levels deep",
+                        "Keep the fields flat (field: value, or a short list).")
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
     return meta, end + 1, lines
 
 
@@ -340,10 +362,13 @@ def _iter_csv(path: Path, say: Callable[[str], None]) -> Iterator[Transcript]:
         missing = {"id", "text"} - set(header)
         if missing:
             raise TranscriptError(f"{path.name}, line 1: missing column(s) {sorted(missing)}. The CSV needs id and text.")
+        seen: dict[str, int] = {}
         while True:
             try:
                 line, fields = next(records)
             except StopIteration:
+                if not seen:
+                    raise TranscriptError(f"{path.name}: no data rows after the header; nothing to code.") from None
                 return
             except CsvFormatError as exc:
                 raise TranscriptError(str(exc)) from None
@@ -358,6 +383,10 @@ def _iter_csv(path: Path, say: Callable[[str], None]) -> Iterator[Transcript]:
                                       "Remove rows without informed consent.")
             if not row["id"].strip() or not row["text"].strip():
                 raise TranscriptError(f"{path.name}, line {line}: empty id or text. Fill both or remove the row.")
+            if row["id"].strip() in seen:
+                raise TranscriptError(f"{path.name}, line {line}: id {row['id'].strip()!r} is also used on line "
+                                      f"{seen[row['id'].strip()]}. Give each row its own id.")
+            seen[row["id"].strip()] = line
             meta: dict[str, object] = {k: v for k, v in row.items() if k != "text"}
             meta["synthetic"] = str(row.get("synthetic", "false")).strip().lower() in {"true", "1"}
             meta.setdefault("informant_role", "")

@@ -13,7 +13,8 @@ field are pseudonymised too. A register that is empty (no file content, or a hea
 rows) is refused for real transcripts: privacy fails closed.
 
 :func:`find_leaks` scans output files (CSV, XML, HTML, zip archives such as .qdpx) for any
-register name, the check that guards data/processed and the book. Files are read in chunks and
+register name, the check that guards data/processed and the book; character references, JSON
+escapes and percent-encoding are decoded first, so "Chabl&eacute;" or "Chabl\\u00e9" is found too. Files are read in chunks and
 zip members are streamed, each up to :data:`MAX_MEMBER_BYTES` uncompressed bytes; a larger member
 cannot be checked and raises :class:`LeakScanError`.
 """
@@ -21,9 +22,11 @@ cannot be checked and raises :class:`LeakScanError`.
 from __future__ import annotations
 
 import codecs
+import html
 import io
 import re
 import unicodedata
+import urllib.parse
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -304,6 +307,22 @@ def names_in_corpus(corpus: Iterable[Transcript], register: Register) -> list[tu
     return out
 
 
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _unescape(text: str) -> str:
+    """Text as a reader would see it: HTML/XML character references (``Chabl&eacute;``, ``&#233;``),
+    JSON escapes (``Chabl\\u00e9``, as in notebooks) and URL percent-encoding (``Chabl%C3%A9``) decoded."""
+    if "&" in text:
+        text = html.unescape(text)
+    if "\\u" in text:
+        text = _JSON_ESCAPE.sub(lambda m: chr(int(m[1], 16)), text)
+    if "%" in text:
+        text = _PERCENT.sub(lambda m: urllib.parse.unquote(m[0]), text)
+    return text
+
+
 def _scan_stream(stream: io.BufferedIOBase, patterns: dict[str, re.Pattern[str]], where: str,
                  limit: int | None) -> set[str]:
     """Names found in a byte stream read in chunks (a tail overlaps chunks so no name is cut)."""
@@ -318,7 +337,7 @@ def _scan_stream(stream: io.BufferedIOBase, patterns: dict[str, re.Pattern[str]]
             raise LeakScanError(f"{where}: more than {limit // (1024 * 1024)} MiB uncompressed; too large to check "
                                 "for participant names, so it is refused. Split the export or check its content.")
         text = tail + decoder.decode(raw, final=not raw)
-        norm = normalise(unicodedata.normalize("NFC", text))
+        norm = normalise(unicodedata.normalize("NFC", _unescape(text)))
         found.update(n for n, pat in patterns.items() if n not in found and pat.search(norm))
         if not raw:
             return found
