@@ -390,7 +390,8 @@ def load_plans(plans_dir: Path = PLANS_DIR) -> tuple[pd.DataFrame, pd.DataFrame]
     if not files and not set_aside:
         raise DocumentError(f"{plans_dir}: the plans folder is empty; drop the plans there as "
                             "<inegi_code>_<period>.pdf or .txt (e.g. 23005_2021-2024.pdf), or fetch the registered ones.")
-    frames, report = [], []
+    frames: list[pd.DataFrame] = []
+    report: list[dict[str, object]] = []
     for f in files:
         try:
             plan = parse_plan(f)
@@ -398,7 +399,7 @@ def load_plans(plans_dir: Path = PLANS_DIR) -> tuple[pd.DataFrame, pd.DataFrame]
             report.append({"file": f.name, "status": "set_aside", "reason": str(exc).replace(str(f), f.name)})
             continue
         frames.append(plan.segments)
-        report.append({"file": f.name, "status": "kept", "reason": ""} | plan.counts)
+        report.append({"file": f.name, "status": "kept", "reason": "", **plan.counts})
     report += [{"file": n, "status": "set_aside", "reason": r} for n, r in set_aside]
     segments = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SEGMENT_COLUMNS)
     return segments, pd.DataFrame(report).sort_values("file").reset_index(drop=True)

@@ -8,6 +8,7 @@ interrupted or corrupted transfer never leaves a file that looks valid.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
@@ -202,7 +203,7 @@ def fetch(
             log(f"{src.id}: local file has checksum {actual}, expected {src.sha256}; replacing it")
         if src.sha256 in index:
             found = index[src.sha256]
-            _copy_source(src, lambda f=found: f.open("rb"), str(found))
+            _copy_source(src, functools.partial(found.open, "rb"), str(found))
             result[src.id] = f"mirror {found}"
             log(f"{src.id}: copied from mirror {found}")
         elif allow_network:

@@ -75,9 +75,9 @@ class _Loader(yaml.SafeLoader):
     """Safe YAML loader that keeps dates as text (validated here, with a clear message) and refuses
     aliases (``*name``): front matter never needs them, and nested aliases can expand exponentially."""
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in the front matter",
                                               event.start_mark)
         return super().compose_node(parent, index)
@@ -221,7 +221,8 @@ def validate_meta(meta: dict[str, object], source: str, lines: list[str] | None 
         raise _fail(source, where("date"), f"date {meta['date']!r} is not an ISO 8601 date", "Write it as YYYY-MM-DD.")
     out["date"] = date.isoformat()
     for name in ("informant_role", "language"):
-        if not isinstance(meta[name], str) or not meta[name].strip():
+        value = meta[name]
+        if not isinstance(value, str) or not value.strip():
             raise _fail(source, where(name), f"{name} is empty", f"Give {name} a value.")
     if meta["organisation_type"] not in _ORG_TYPES:
         raise _fail(source, where("organisation_type"), f"unknown organisation_type {meta['organisation_type']!r}",

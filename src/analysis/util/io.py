@@ -29,7 +29,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 #: Tried in order after the byte-order marks; Latin-1 decodes any byte string, so it is the last resort.
 ENCODINGS: tuple[str, ...] = ("utf-8-sig", "cp1252", "latin-1")
@@ -216,7 +216,7 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
 
 @contextlib.contextmanager
 def atomic_write(target: Path | str, mode: str = "w", encoding: str | None = "utf-8",
-                 newline: str | None = "") -> Iterator[IO]:
+                 newline: str | None = "") -> Iterator[IO[Any]]:
     """Open a temporary file next to ``target`` for writing; rename it over ``target`` on success."""
     with atomic_path(target) as tmp:
         if "b" in mode:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -45,7 +46,7 @@ class Code:
     include: str = ""
     exclude: str = ""
     terms: list[str] = field(default_factory=list)
-    patterns: list[list[dict]] = field(default_factory=list)
+    patterns: list[list[dict[str, Any]]] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)
     description: str = ""
     #: True when ``name`` was derived from ``label`` (a code imported from another QDA program);
@@ -87,7 +88,8 @@ class Codebook:
 
     def path(self, name: str) -> str:
         """``parent/child`` path of a code (a parent chain that loops stops at the repeated code)."""
-        parts, code = [], self.by_name[name]
+        parts: list[str] = []
+        code: Code | None = self.by_name[name]
         while code is not None and len(parts) <= len(self.codes):
             parts.append(code.name)
             code = self.by_name.get(code.parent) if code.parent else None
@@ -148,7 +150,7 @@ def identifier_for(name: str, taken: set[str] | None = None) -> str:
     return out
 
 
-def _as_list(value: object, code: str, key: str, source: str) -> list:
+def _as_list(value: object, code: str, key: str, source: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
@@ -200,7 +202,7 @@ def validate_codebook(cb: Codebook, nlp: Language | None = None) -> Codebook:
     return cb
 
 
-def codebook_from_dict(data: dict, source: str = "codebook") -> Codebook:
+def codebook_from_dict(data: dict[str, Any], source: str = "codebook") -> Codebook:
     """Build a codebook from the parsed YAML (top-level keys ``codebook`` and ``codes``)."""
     if not isinstance(data, dict) or not isinstance(data.get("codes"), list):
         raise CodebookError(f"{source}: expected a mapping with a 'codes' list.")

@@ -31,6 +31,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 
@@ -323,7 +324,7 @@ def _unescape(text: str) -> str:
     return text
 
 
-def _scan_stream(stream: io.BufferedIOBase, patterns: dict[str, re.Pattern[str]], where: str,
+def _scan_stream(stream: IO[bytes], patterns: dict[str, re.Pattern[str]], where: str,
                  limit: int | None) -> set[str]:
     """Names found in a byte stream read in chunks (a tail overlaps chunks so no name is cut)."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")

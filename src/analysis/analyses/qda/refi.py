@@ -117,7 +117,7 @@ def _write_xml(root: ET.Element, ns: str) -> bytes:
     ET.register_namespace("", ns)
     with _depth_allowance(_depth(root)):
         ET.indent(root, space="  ")
-        return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+        return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"
 
 
 def codebook_xml(cb: Codebook) -> bytes:
