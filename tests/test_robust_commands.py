@@ -215,3 +215,12 @@ def test_front_matter_aliases_and_deep_nesting_refused(tmp_path: Path, front: st
     (tmp_path / "a.md").write_text(src, encoding="utf-8")
     with pytest.raises(TranscriptError, match=r"a\.md, " + message):
         load_corpus(tmp_path)
+
+
+def test_duplicate_header_columns_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(f"id,id,text\n1,2,{TEXT}\n", encoding="utf-8")
+    assert main(["sdg", "classify", str(src), "--out", str(tmp_path / "o.csv")]) == 1
+    assert "column 'id' appears 2 times in the header" in capsys.readouterr().err
+    with pytest.raises(TranscriptError, match=r"in\.csv, line 1: column\(s\) \['id'\] appear more than once"):
+        load_corpus(src)

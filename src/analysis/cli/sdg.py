@@ -72,6 +72,10 @@ def read_rows(path: Path, text_col: str, id_col: str) -> tuple[list[str], list[s
                 f"{path}: column {missing[0]!r} not found; available columns: {', '.join(repr(h) for h in header)}. "
                 "Use --text-col / --id-col to name the right columns."
             )
+        twice = [c for c in (id_col, text_col) if header.count(c) > 1]
+        if twice:
+            raise InputError(f"{path}: line 1: column {twice[0]!r} appears {header.count(twice[0])} times in the header; "
+                             "rename the extra column so the one to use is unambiguous.")
         i_id, i_text = header.index(id_col), header.index(text_col)
         ids: list[str] = []
         texts: list[str] = []

@@ -360,6 +360,10 @@ def _iter_csv(path: Path, say: Callable[[str], None]) -> Iterator[Transcript]:
         except CsvFormatError as exc:
             raise TranscriptError(str(exc)) from None
         header = [h.strip() for h in header]
+        twice = sorted({h for h in header if header.count(h) > 1})
+        if twice:
+            raise TranscriptError(f"{path.name}, line 1: column(s) {twice} appear more than once in the header; "
+                                  "give every column its own name.")
         missing = {"id", "text"} - set(header)
         if missing:
             raise TranscriptError(f"{path.name}, line 1: missing column(s) {sorted(missing)}. The CSV needs id and text.")
