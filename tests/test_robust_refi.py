@@ -115,3 +115,30 @@ def test_demonstration_qdpx_validates_against_the_refi_qda_project_schema(tmp_pa
     code = doc.find(".//{urn:QDA-XML:project:1.0}Code")
     del code.attrib["guid"]
     assert not schema.validate(doc)
+
+
+def test_codebook_csv_from_another_program(tmp_path: Path) -> None:
+    p = tmp_path / "libro.csv"
+    p.write_bytes(("name,path,description\nCanales múltiples,Canales múltiples,Varios canales\n"
+                   "Redes sociales,Canales múltiples/Redes sociales,Facebook y otras\n").encode("cp1252"))
+    cb = refi.read_codebook_csv(p)
+    assert [(c.name, c.label, c.parent) for c in cb.codes] == [
+        ("canales_multiples", "Canales múltiples", None), ("redes_sociales", "Redes sociales", "canales_multiples")]
+    back = refi.read_qdc(refi.write_qdc(cb, tmp_path / "libro.qdc"))
+    assert refi.codebook_records(back) == refi.codebook_records(cb) and back["redes_sociales"].label == "Redes sociales"
+    p.write_text("name,path,description\nHijo,Falta/Hijo,x\n", encoding="utf-8")
+    with pytest.raises(qda.CodebookError, match=r"libro\.csv, line 2: parent 'Falta' is not a code of the file"):
+        refi.read_codebook_csv(p)
+
+
+def test_read_qdc_from_a_project_and_missing_files(tmp_path: Path) -> None:
+    import zipfile
+
+    cb = refi.read_qdc(_qdc(tmp_path, FOREIGN))
+    qdpx = tmp_path / "p.qdpx"
+    with zipfile.ZipFile(qdpx, "w") as z:
+        z.writestr("project.qde", refi.codebook_xml(cb).replace(b"codebook:1.0", b"project:1.0")
+                   .replace(b"<CodeBook", b"<Project").replace(b"</CodeBook>", b"</Project>"))
+    assert refi.codebook_records(refi.read_qdc(qdpx)) == refi.codebook_records(cb)
+    with pytest.raises(qda.CodebookError, match=r"no_existe\.qdc: file not found"):
+        refi.read_qdc(tmp_path / "no_existe.qdc")

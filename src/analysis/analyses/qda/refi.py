@@ -24,6 +24,7 @@ inclusive and end exclusive.
 from __future__ import annotations
 
 import contextlib
+import io
 import re
 import sys
 import uuid
@@ -37,6 +38,7 @@ import pandas as pd
 from analysis.analyses.qda import Code, Codebook, CodebookError, validate_codebook
 from analysis.analyses.qda.codebook import identifier_for
 from analysis.ingest.transcripts import Transcript
+from analysis.util.io import BinaryFileError, decode_text
 
 NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
 NS_PROJECT = "urn:QDA-XML:project:1.0"
@@ -137,12 +139,20 @@ def write_qdc(cb: Codebook, path: Path) -> Path:
 
 
 def read_qdc(path: Path) -> Codebook:
-    """Read a REFI-QDA codebook (.qdc, or the CodeBook inside a project.qde) into a Codebook."""
+    """Read a REFI-QDA codebook (.qdc, or the CodeBook inside a project.qde or a .qdpx) into a Codebook."""
     path = Path(path)
     try:
-        root = ET.parse(path).getroot()
+        if zipfile.is_zipfile(path):  # a whole project (.qdpx): its project.qde holds the codebook
+            with zipfile.ZipFile(path) as z:
+                if "project.qde" not in z.namelist():
+                    raise CodebookError(f"{path.name}: a zip archive without project.qde; not a REFI-QDA project.")
+                root = ET.fromstring(z.read("project.qde"))
+        else:
+            root = ET.parse(path).getroot()
     except ET.ParseError as exc:
         raise CodebookError(f"{path.name}: not well-formed XML ({exc}).") from None
+    except FileNotFoundError:
+        raise CodebookError(f"{path}: file not found.") from None
     ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
     if ns not in (NS_CODEBOOK, NS_PROJECT):
         raise CodebookError(f"{path.name}: root namespace {ns!r} is not {NS_CODEBOOK!r}.")
@@ -192,19 +202,54 @@ def xs_boolean(value: str, where: str) -> bool:
 
 
 def read_codebook_csv(path: Path) -> Codebook:
-    """Import a codebook from CSV columns name, path (``parent/child``) and description (optional color)."""
+    """Import a codebook from CSV columns name, path (``parent/child``) and description (optional color).
+
+    The file may be UTF-8, UTF-16 (byte-order mark) or Windows-1252; readable code names
+    ("Canales múltiples") get a derived identifier and keep the name as label, as in :func:`read_qdc`.
+    """
     path = Path(path)
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        text, _ = decode_text(path.read_bytes(), path.name)
+    except FileNotFoundError:
+        raise CodebookError(f"{path}: file not found.") from None
+    except (BinaryFileError, UnicodeError) as exc:
+        raise CodebookError(str(exc)) from None
+    if not text.strip():
+        raise CodebookError(f"{path.name}: the file is empty; expected columns name, path, description.")
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except pd.errors.ParserError as exc:
+        raise CodebookError(f"{path.name}: not a valid CSV ({str(exc).strip()}).") from None
     missing = {"name", "path", "description"} - set(df.columns)
     if missing:
         raise CodebookError(f"{path.name}, line 1: missing column(s) {sorted(missing)}; need name, path, description.")
-    codes = []
+    rows: list[tuple[int, list[str], pd.Series]] = []
+    id_of: dict[str, tuple[str, str]] = {}  # path -> (identifier, label)
+    taken: set[str] = set()
     for i, row in df.iterrows():
+        line = int(i) + 2
         parts = [p.strip() for p in row["path"].split("/") if p.strip()]
         if not parts or parts[-1] != row["name"].strip():
-            raise CodebookError(f"{path.name}, line {int(i) + 2}: path {row['path']!r} "
+            raise CodebookError(f"{path.name}, line {line}: path {row['path']!r} "
                                 f"must end with the code name {row['name']!r}.")
-        codes.append(Code(name=row["name"].strip(), parent=parts[-2] if len(parts) > 1 else None,
+        key = "/".join(parts)
+        if key in id_of:
+            raise CodebookError(f"{path.name}, line {line}: the code {key!r} is listed twice.")
+        ident, label = _identifier(parts[-1], taken)
+        taken.add(ident)
+        id_of[key] = (ident, label)
+        rows.append((line, parts, row))
+    codes = []
+    for line, parts, row in rows:
+        ident, label = id_of["/".join(parts)]
+        parent = None
+        if len(parts) > 1:
+            parent_key = "/".join(parts[:-1])
+            if parent_key not in id_of:
+                raise CodebookError(f"{path.name}, line {line}: parent {parent_key!r} is not a code of the file; "
+                                    "add a row for it.")
+            parent = id_of[parent_key][0]
+        codes.append(Code(name=ident, label=label, name_from_label=bool(label), parent=parent,
                           color=row.get("color") or None, description=row["description"].strip(),
                           definition=row["description"].strip()))
     return validate_codebook(Codebook(codes, name=path.stem, source=path.name))
