@@ -168,3 +168,28 @@ def test_leak_scan_decodes_entities_json_escapes_and_percent_encoding(tmp_path: 
     f = tmp_path / "salida.html"
     f.write_text(f"<p>con {encoded} ayer</p>", encoding="utf-8")
     assert [n for _, n in privacy.find_leaks([f], privacy.load_register(reg))] == ["Chablé"]
+
+
+def test_notebook_leak_cell_stops_the_run(tmp_path: Path, register: privacy.Register,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """The leak check of notebook 03 raises when a register name is in data/processed (and prints no name)."""
+    import json
+    import types
+
+    from analysis import paths
+    from analysis.analyses import qda
+    from analysis.analyses.qda import refi
+
+    cells = json.loads((paths.NOTEBOOKS / "03_entrevistas.ipynb").read_text(encoding="utf-8"))["cells"]
+    (source,) = ["".join(c["source"]) for c in cells if "privacy.find_leaks([paths.PROCESSED]" in "".join(c["source"])]
+    libro = qda.load_codebook(paths.INTERVIEWS / "codebook.yml")
+    processed = tmp_path / "processed"
+    qdc = refi.write_qdc(libro, processed / "qda" / "codebook.qdc")
+    scope = {"refi": refi, "privacy": privacy, "libro": libro, "qdc": qdc, "registro": register,
+             "paths": types.SimpleNamespace(PROCESSED=processed)}
+    exec(compile(source, "celda", "exec"), scope)  # no leak: the cell prints 0
+    assert "Nombres del registro en las salidas: 0" in capsys.readouterr().out
+    (processed / "interview_segments.csv").write_text("doc_id,text\nFX-01,Lo dijo Zoraida Quintal\n", encoding="utf-8")
+    with pytest.raises(RuntimeError, match=r"2 nombre\(s\) del registro de participantes en 1 archivo\(s\)") as info:
+        exec(compile(source, "celda", "exec"), scope)
+    assert "Zoraida" not in str(info.value)
