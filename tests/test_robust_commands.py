@@ -224,3 +224,10 @@ def test_duplicate_header_columns_are_refused(tmp_path: Path, capsys: pytest.Cap
     assert "column 'id' appears 2 times in the header" in capsys.readouterr().err
     with pytest.raises(TranscriptError, match=r"in\.csv, line 1: column\(s\) \['id'\] appear more than once"):
         load_corpus(src)
+
+
+def test_sdg_text_over_a_million_characters_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text('id,text\n1,"' + "agua potable " * 80_000 + '"\n', encoding="utf-8")
+    assert main(["sdg", "classify", str(src), "--out", str(tmp_path / "o.csv")]) == 1
+    assert "line 2: the text has 1,040,000 characters, more than the 1,000,000" in capsys.readouterr().err

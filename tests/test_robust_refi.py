@@ -142,3 +142,23 @@ def test_read_qdc_from_a_project_and_missing_files(tmp_path: Path) -> None:
     assert refi.codebook_records(refi.read_qdc(qdpx)) == refi.codebook_records(cb)
     with pytest.raises(qda.CodebookError, match=r"no_existe\.qdc: file not found"):
         refi.read_qdc(tmp_path / "no_existe.qdc")
+
+
+def test_exports_are_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import zipfile
+
+    import pandas as pd
+
+    cb = refi.read_qdc(_qdc(tmp_path, FOREIGN))
+    target = tmp_path / "out" / "p.qdpx"
+    empty = pd.DataFrame(columns=qda.CODE_COLUMNS)
+    refi.write_qdpx([], empty, cb, target)
+    before = target.read_bytes()
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disco lleno")
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", broken)
+    with pytest.raises(OSError, match="disco lleno"):
+        refi.write_qdpx([], empty, cb, target)
+    assert target.read_bytes() == before and [p.name for p in target.parent.iterdir()] == ["p.qdpx"]

@@ -42,6 +42,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     c.set_defaults(func=_classify)
 
 
+#: Longest text classified (characters): the limit of the spaCy pipeline for one text.
+MAX_TEXT_CHARS = 1_000_000
+
+
 def read_rows(path: Path, text_col: str, id_col: str) -> tuple[list[str], list[str], str]:
     """(ids, texts, encoding used) from a CSV; ids and texts are kept as exact strings.
 
@@ -88,6 +92,9 @@ def read_rows(path: Path, text_col: str, id_col: str) -> tuple[list[str], list[s
                 raise InputError(
                     f"{path}: line {line_no} has {len(row)} fields, the header has {len(header)}; quote texts containing commas."
                 )
+            if len(row[i_text]) > MAX_TEXT_CHARS:
+                raise InputError(f"{path}: line {line_no}: the text has {len(row[i_text]):,} characters, more than the "
+                                 f"{MAX_TEXT_CHARS:,} the classifier reads at once; split it into several rows.")
             ids.append(row[i_id])
             texts.append(row[i_text])
     except CsvFormatError as exc:

@@ -38,7 +38,7 @@ import pandas as pd
 from analysis.analyses.qda import Code, Codebook, CodebookError, validate_codebook
 from analysis.analyses.qda.codebook import identifier_for
 from analysis.ingest.transcripts import Transcript
-from analysis.util.io import BinaryFileError, decode_text
+from analysis.util.io import BinaryFileError, atomic_path, decode_text
 
 NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
 NS_PROJECT = "urn:QDA-XML:project:1.0"
@@ -131,10 +131,11 @@ def codebook_xml(cb: Codebook) -> bytes:
 
 
 def write_qdc(cb: Codebook, path: Path) -> Path:
-    """Write the codebook as a REFI-QDA codebook file (.qdc)."""
+    """Write the codebook as a REFI-QDA codebook file (.qdc), atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(codebook_xml(cb))
+    data = codebook_xml(cb)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
     return path
 
 
@@ -314,18 +315,17 @@ def _notes_for(memos: pd.DataFrame | None) -> dict[str, list[str]]:
 
 def write_qdpx(corpus: Iterable[Transcript], codes: pd.DataFrame, cb: Codebook, path: Path,
                memos: pd.DataFrame | None = None, name: str = "Entrevistas") -> Path:
-    """Write a REFI-QDA project (.qdpx): project.qde plus sources/*.txt, deterministic bytes."""
+    """Write a REFI-QDA project (.qdpx): project.qde plus sources/*.txt, deterministic bytes, atomically
+    (a temporary file in the same folder, renamed when complete)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     xml, files = project_xml(corpus, codes, cb, memos, name)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
         for arcname, data in [("project.qde", xml), *((f"sources/{k}", v.encode("utf-8")) for k, v in sorted(files.items()))]:
             info = zipfile.ZipInfo(arcname, date_time=_ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             z.writestr(info, data)
-    tmp.replace(path)
     return path
 
 
