@@ -56,9 +56,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def _check_paths(args: argparse.Namespace) -> None:
     outputs = [("--out", args.out)] + ([("--segments", args.segments)] if args.segments else [])
-    inputs = [("the input", args.input), ("--codebook", args.codebook)]
-    if args.register is not None:
-        inputs.append(("--register", args.register))
+    inputs = [("the input", args.input), ("--codebook", args.codebook),
+              ("--register" if args.register is not None else "the participants register",
+               args.register if args.register is not None else privacy.DEFAULT_REGISTER)]
     for oname, out in outputs:
         if out.exists() and out.is_dir():
             raise UsageError(f"{oname} {out} is a folder; give a CSV file name.")
