@@ -4,11 +4,18 @@ INPUT is a folder of Markdown transcripts or a CSV with ``id`` and ``text`` colu
 pseudonymised with the participants register, segmented and coded in a streaming pass
 (``nlp.pipe`` in batches), and the segment x code table is written row by row, so memory stays
 flat on large corpora.
+
+Outputs are written to temporary files next to their targets and scanned for every register name
+and alias; only when no name is found are they renamed into place. If a name is found the
+temporary files are deleted, the command stops with an error naming the file and the number of
+names found (never the names), and any earlier output is left untouched. An output path that is
+also an input (the transcripts, the codebook, the register, or --out equal to --segments) is refused.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import sys
 from collections.abc import Iterator
@@ -18,40 +25,107 @@ from analysis import paths
 from analysis.analyses import qda
 from analysis.analyses.qda import privacy
 from analysis.ingest.transcripts import Transcript, TranscriptError, iter_corpus
+from analysis.util.io import atomic_path, same_file
+
+
+class UsageError(ValueError):
+    """Options that cannot be honoured; the message says which and what to do."""
+
+
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("code", help="code interview transcripts with a codebook (segment x code table)")
-    p.add_argument("input", type=Path, help="folder of transcripts (*.md) or CSV with id and text columns")
+    p.add_argument("input", type=Path, help="folder of transcripts (*.md, *.markdown) or CSV with id and text columns")
     p.add_argument("--codebook", type=Path, default=paths.INTERVIEWS / "codebook.yml", help="YAML codebook")
     p.add_argument("--out", type=Path, required=True, help="output CSV: one row per segment and code")
     p.add_argument("--segments", type=Path, help="also write every segment (coded or not) to this CSV")
     p.add_argument("--register", type=Path, default=None,
                    help="participants register (default interviews/register/participants.csv); required for real transcripts")
-    p.add_argument("--batch-size", type=int, default=64, help="texts per nlp.pipe batch")
+    p.add_argument("--batch-size", type=_positive_int, default=64, help="texts per nlp.pipe batch (at least 1)")
     p.set_defaults(func=_run)
 
 
-def _pseudonymised(corpus: Iterator[Transcript], register_path: Path | None) -> Iterator[Transcript]:
+def _check_paths(args: argparse.Namespace) -> None:
+    outputs = [("--out", args.out)] + ([("--segments", args.segments)] if args.segments else [])
+    inputs = [("the input", args.input), ("--codebook", args.codebook),
+              ("--register" if args.register is not None else "the participants register",
+               args.register if args.register is not None else privacy.DEFAULT_REGISTER)]
+    for oname, out in outputs:
+        if out.exists() and out.is_dir():
+            raise UsageError(f"{oname} {out} is a folder; give a CSV file name.")
+        for iname, inp in inputs:
+            if same_file(out, inp):
+                raise UsageError(f"{oname} {out} is the same file as {iname}; writing there would destroy the input. "
+                                 "Choose another output file.")
+        if args.input.is_dir() and out.resolve().parent == args.input.resolve() and \
+                out.suffix.lower() in (".md", ".markdown"):
+            raise UsageError(f"{oname} {out} would be written among the transcripts it reads; choose another folder.")
+    if args.segments and same_file(args.out, args.segments):
+        raise UsageError(f"--segments {args.segments} is the same file as --out; give them different names.")
+
+
+def _prepare(corpus: Iterator[Transcript], register_path: Path | None) -> tuple[privacy.Register, Iterator[Transcript]]:
+    """The register to use and the pseudonymised stream; fails closed for real transcripts."""
     first = list(itertools.islice(corpus, 50))
-    path = register_path or privacy.DEFAULT_REGISTER
-    if not Path(path).exists() and not all(t.synthetic for t in first):
+    path = Path(register_path or privacy.DEFAULT_REGISTER)
+    if register_path is not None and not path.exists():
+        raise privacy.RegisterError(f"{path}: no participants register there (the file given with --register does not exist).")
+    exists = path.exists()
+    if exists:
+        register = privacy.load_register(path)
+    elif all(t.synthetic for t in first):
+        register = privacy.load_register(privacy.EXAMPLE_REGISTER)
+    else:
         raise privacy.RegisterError(f"{path}: no participants register; real transcripts are never coded without one. "
                                     "Create it or pass --register.")
-    register = privacy.load_register(path) if Path(path).exists() else privacy.load_register(privacy.EXAMPLE_REGISTER)
-    for t in itertools.chain(first, corpus):
-        if not t.synthetic and not Path(path).exists():
-            raise privacy.RegisterError(f"{t.source}: real transcript {t.id} but no participants register at {path}.")
-        yield from privacy.pseudonymise_corpus([t], register)
+    privacy.require_usable(register, first)
+
+    def guarded() -> Iterator[Transcript]:
+        for t in itertools.chain(first, corpus):
+            if not t.synthetic and not exists:
+                raise privacy.RegisterError(f"{t.source}: a real transcript, but no participants register at {path}; "
+                                            "create it or pass --register.")
+            if not t.synthetic and not register.entries:
+                privacy.require_usable(register, [t])
+            yield t
+
+    return register, privacy.iter_pseudonymised(guarded(), register)
+
+
+def _note(message: str) -> None:
+    print(message, file=sys.stderr)
 
 
 def _run(args: argparse.Namespace) -> int:
     try:
+        _check_paths(args)
         cb = qda.load_codebook(args.codebook)
         coder = qda.Coder(cb, batch_size=args.batch_size)
-        corpus = _pseudonymised(iter_corpus(args.input), args.register)
-        counts = qda.write_coded_csv(coder.iter_coded(corpus), args.out, args.segments)
-    except (TranscriptError, qda.CodebookError, privacy.RegisterError) as exc:
+        register, corpus = _prepare(iter_corpus(args.input, report=_note), args.register)
+        with contextlib.ExitStack() as stack:
+            tmp_out = stack.enter_context(atomic_path(args.out))
+            tmp_seg = stack.enter_context(atomic_path(args.segments)) if args.segments else None
+            counts = qda.write_coded_csv(coder.iter_coded(corpus), tmp_out, tmp_seg)
+            for target, tmp in [(args.out, tmp_out), (args.segments, tmp_seg)]:
+                if tmp is None:
+                    continue
+                leaks = privacy.find_leaks([tmp], register)
+                if leaks:
+                    raise privacy.LeakScanError(
+                        f"{target}: {len(leaks)} participant name(s) or alias(es) from the register found in the "
+                        "output after pseudonymisation; nothing was written. Check the register's spelling and "
+                        "aliases (the names are not printed here).")
+    except (TranscriptError, qda.CodebookError, privacy.RegisterError, privacy.LeakScanError, UsageError,
+            OSError, UnicodeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"{counts['segments']} segments, {counts['coded_segments']} coded, {counts['codings']} codings -> {args.out}")

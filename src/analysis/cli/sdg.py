@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import os
 import sys
 import tempfile
 from pathlib import Path
 
 from analysis.analyses.sdg import SCORE_COLUMNS, DictionaryError, classify_texts, load_sdg_dictionary
-from analysis.util.io import decode_text
+from analysis.util.io import (
+    BinaryFileError,
+    CsvFormatError,
+    decode_text,
+    encoding_note,
+    publish,
+    read_csv_records,
+    same_file,
+)
 
 
 class InputError(ValueError):
@@ -35,42 +42,76 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     c.set_defaults(func=_classify)
 
 
+#: Longest text classified (characters): the limit of the spaCy pipeline for one text.
+MAX_TEXT_CHARS = 1_000_000
+
+
 def read_rows(path: Path, text_col: str, id_col: str) -> tuple[list[str], list[str], str]:
-    """(ids, texts, encoding used) from a CSV; ids and texts are kept as exact strings."""
+    """(ids, texts, encoding used) from a CSV; ids and texts are kept as exact strings.
+
+    UTF-8 (with or without BOM), UTF-16/UTF-32 (byte-order mark), Windows-1252 or Latin-1. Parsing
+    is strict: an unclosed quote is an error naming the line; a workbook or other binary file
+    given as CSV is named as such.
+    """
     try:
         raw = path.read_bytes()
     except FileNotFoundError as exc:
         raise InputError(f"{path}: file not found.") from exc
     except IsADirectoryError as exc:
         raise InputError(f"{path}: is a folder, expected a CSV file.") from exc
-    content, enc = decode_text(raw, path)
+    try:
+        content, enc = decode_text(raw, path)
+    except BinaryFileError as exc:
+        raise InputError(str(exc).replace("not a text file", "not a CSV")) from None
+    except UnicodeError as exc:
+        raise InputError(str(exc)) from None
     if not content.strip():
         raise InputError(f"{path}: the file is empty; expected a CSV with a header row and columns {id_col!r}, {text_col!r}.")
-    reader = csv.reader(io.StringIO(content, newline=""))
-    header = next(reader)
-    missing = [c for c in (id_col, text_col) if c not in header]
-    if missing:
-        raise InputError(
-            f"{path}: column {missing[0]!r} not found; available columns: {', '.join(repr(h) for h in header)}. "
-            "Use --text-col / --id-col to name the right columns."
-        )
-    i_id, i_text = header.index(id_col), header.index(text_col)
-    ids: list[str] = []
-    texts: list[str] = []
-    for line_no, row in enumerate(reader, start=2):
-        if not row:
-            continue
-        if len(row) < len(header):
-            row = row + [""] * (len(header) - len(row))
-        if len(row) > len(header):
+    records = read_csv_records(content, path)
+    try:
+        _, header = next(records)
+        missing = [c for c in (id_col, text_col) if c not in header]
+        if missing:
             raise InputError(
-                f"{path}: line {line_no} has {len(row)} fields, the header has {len(header)}; quote texts containing commas."
+                f"{path}: column {missing[0]!r} not found; available columns: {', '.join(repr(h) for h in header)}. "
+                "Use --text-col / --id-col to name the right columns."
             )
-        ids.append(row[i_id])
-        texts.append(row[i_text])
+        twice = [c for c in (id_col, text_col) if header.count(c) > 1]
+        if twice:
+            raise InputError(f"{path}: line 1: column {twice[0]!r} appears {header.count(twice[0])} times in the header; "
+                             "rename the extra column so the one to use is unambiguous.")
+        i_id, i_text = header.index(id_col), header.index(text_col)
+        ids: list[str] = []
+        texts: list[str] = []
+        for line_no, row in records:
+            if not row:
+                continue
+            if len(row) < len(header):
+                row = row + [""] * (len(header) - len(row))
+            if len(row) > len(header):
+                raise InputError(
+                    f"{path}: line {line_no} has {len(row)} fields, the header has {len(header)}; quote texts containing commas."
+                )
+            if len(row[i_text]) > MAX_TEXT_CHARS:
+                raise InputError(f"{path}: line {line_no}: the text has {len(row[i_text]):,} characters, more than the "
+                                 f"{MAX_TEXT_CHARS:,} the classifier reads at once; split it into several rows.")
+            ids.append(row[i_id])
+            texts.append(row[i_text])
+    except CsvFormatError as exc:
+        raise InputError(str(exc)) from None
     if not ids:
         raise InputError(f"{path}: no data rows after the header; nothing to classify.")
     return ids, texts, enc
+
+
+def check_paths(input_path: Path, out: Path, dictionary: Path | None) -> None:
+    """Refuse an output that would overwrite an input (the CSV or the dictionary) or is a folder."""
+    if out.is_dir():
+        raise InputError(f"--out {out} is a folder; give a CSV file name.")
+    for name, inp in [("the input", input_path), ("--dictionary", dictionary)]:
+        if inp is not None and same_file(out, inp):
+            raise InputError(f"--out {out} is the same file as {name}; writing there would destroy it. "
+                             "Choose another output file.")
 
 
 def write_rows(out: Path, ids: list[str], result: object) -> None:
@@ -85,22 +126,28 @@ def write_rows(out: Path, ids: list[str], result: object) -> None:
                 top = result["top_sdg"].iloc[i]  # type: ignore[index]
                 scores = [f"{float(result[c].iloc[i]):g}" for c in SCORE_COLUMNS]  # type: ignore[index]
                 w.writerow([rid, "" if top is None or str(top) == "<NA>" else int(top), result["sdgs"].iloc[i], *scores])  # type: ignore[index]
-        os.replace(tmp, out)
+        publish(tmp, out)
     finally:
         Path(tmp).unlink(missing_ok=True)
 
 
 def _classify(args: argparse.Namespace) -> int:
     try:
+        check_paths(args.input, args.out, args.dictionary)
         ids, texts, enc = read_rows(args.input, args.text_col, args.id_col)
         d = load_sdg_dictionary(args.dictionary) if args.dictionary else load_sdg_dictionary()
     except (InputError, DictionaryError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    if enc != "utf-8-sig":
-        print(f"note: {args.input} is not valid UTF-8; read it as {enc}.", file=sys.stderr)
+    note = encoding_note(args.input, enc)
+    if note:
+        print(note, file=sys.stderr)
     result = classify_texts(texts, d)
-    write_rows(args.out, ids, result)
+    try:
+        write_rows(args.out, ids, result)
+    except OSError as exc:
+        print(f"error: {args.out}: cannot write the output ({exc.strerror or exc}); nothing was written.", file=sys.stderr)
+        return 1
     n_top = int(result["top_sdg"].notna().sum())
     n_empty = sum(1 for t in texts if not t.strip())
     print(

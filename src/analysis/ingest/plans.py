@@ -7,7 +7,11 @@ estrategia, línea de acción, numbered "Eje 2", "Objetivo 2.1", "Estrategia 2.1
 is detected line by line; every heading opens a segment that keeps its place in the hierarchy.
 
 Plans come from a registry (data/curated/pmd_plans.yml) and a drop-in folder (default
-data/raw/pmd/) holding files named ``<inegi_code>_<period>.pdf`` or ``.txt``.
+data/raw/pmd/) holding files named ``<inegi_code>_<period>.pdf`` or ``.txt``. Text plans are
+read as UTF-8, UTF-16 (byte-order mark) or Windows-1252 (so typographic quotes and dashes survive).
+An encrypted PDF that opens with the empty password (common for "protected" government PDFs,
+often AES, which needs the ``cryptography`` package) is read; one that needs a password is set
+aside with a clear reason, and the other plans are still read.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import yaml
 
 from analysis import paths
 from analysis.ingest.sources import ChecksumError, download_verified, sha256_file
+from analysis.util.io import BinaryFileError, decode_text
 from analysis.util.text import normalise
 
 PLANS_DIR: Path = paths.RAW / "pmd"
@@ -62,30 +67,45 @@ class DocumentError(ValueError):
 # --- reading --------------------------------------------------------------------------------------
 
 
+def _decrypt(reader: object, path: Path) -> None:
+    """Open an encrypted PDF with the empty password, or raise a DocumentError saying what to do."""
+    from pypdf.errors import DependencyError
+
+    try:
+        ok = reader.decrypt("")  # type: ignore[attr-defined]
+    except DependencyError as exc:
+        raise DocumentError(
+            f"{path}: the PDF is encrypted with AES and reading it needs the 'cryptography' package ({exc}). "
+            "Install the pinned environment (requirements.txt) and run again."
+        ) from None
+    except Exception as exc:  # pypdf raises several types for damaged encryption dictionaries
+        raise DocumentError(f"{path}: the PDF is encrypted and could not be decrypted ({type(exc).__name__}: {exc}). "
+                            "Remove the protection (e.g. `qpdf --decrypt in.pdf out.pdf`) and drop the unlocked copy.") from None
+    if not ok:
+        raise DocumentError(
+            f"{path}: the PDF is encrypted (password-protected). Remove the password "
+            "(e.g. `qpdf --decrypt --password=... in.pdf out.pdf`) and drop the unlocked copy in the plans folder."
+        )
+
+
 def read_pdf_pages(path: Path) -> list[str]:
     """Text of each page of a PDF; clear errors for encrypted, scanned and corrupt files."""
     from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
+    from pypdf.errors import FileNotDecryptedError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted:
-            try:
-                ok = reader.decrypt("")
-            except Exception:  # any failure to decrypt means we cannot open it
-                ok = 0
-            if not ok:
-                raise DocumentError(
-                    f"{path}: the PDF is encrypted (password-protected). Remove the password "
-                    "(e.g. `qpdf --decrypt --password=... in.pdf out.pdf`) and drop the unlocked copy in the plans folder."
-                )
+            _decrypt(reader, path)
         pages = [page.extract_text() or "" for page in reader.pages]
     except DocumentError:
         raise
     except FileNotDecryptedError as exc:
         raise DocumentError(f"{path}: the PDF is encrypted; remove the password and drop the unlocked copy.") from exc
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    except MemoryError:
+        raise
+    except Exception as exc:  # pypdf raises many types (PdfReadError, ValueError, KeyError, AssertionError...)
         raise DocumentError(
             f"{path}: not a readable PDF ({type(exc).__name__}: {exc}). The file is probably corrupt or "
             "incomplete: download it again from the publisher."
@@ -102,12 +122,14 @@ def read_pdf_pages(path: Path) -> list[str]:
 
 
 def read_text_pages(path: Path) -> list[str]:
-    """Pages of a text file (form feed separates pages); UTF-8, else latin-1."""
-    raw = path.read_bytes()
+    """Pages of a text file (form feed separates pages): UTF-8, UTF-16 with BOM, else Windows-1252 or Latin-1."""
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
+        text, _ = decode_text(path.read_bytes(), path)
+    except BinaryFileError as exc:
+        raise DocumentError(str(exc).replace("export it as CSV UTF-8 (or plain text)",
+                                             "save the plan as PDF or as plain text (.txt)")) from None
+    except UnicodeError as exc:
+        raise DocumentError(str(exc)) from None
     if not text.strip():
         raise DocumentError(f"{path}: the text file is empty; replace it with the plan's text.")
     return text.split("\f")
@@ -365,15 +387,19 @@ def discover_plans(plans_dir: Path = PLANS_DIR) -> tuple[list[Path], list[tuple[
 def load_plans(plans_dir: Path = PLANS_DIR) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Segments of every plan in ``plans_dir`` and a per-file report (kept or set aside, and why)."""
     files, set_aside = discover_plans(plans_dir)
-    frames, report = [], []
+    if not files and not set_aside:
+        raise DocumentError(f"{plans_dir}: the plans folder is empty; drop the plans there as "
+                            "<inegi_code>_<period>.pdf or .txt (e.g. 23005_2021-2024.pdf), or fetch the registered ones.")
+    frames: list[pd.DataFrame] = []
+    report: list[dict[str, object]] = []
     for f in files:
         try:
             plan = parse_plan(f)
-        except DocumentError as exc:
-            report.append({"file": f.name, "status": "set_aside", "reason": str(exc).replace(str(f), f.name)} | {})
+        except (DocumentError, OSError) as exc:
+            report.append({"file": f.name, "status": "set_aside", "reason": str(exc).replace(str(f), f.name)})
             continue
         frames.append(plan.segments)
-        report.append({"file": f.name, "status": "kept", "reason": ""} | plan.counts)
+        report.append({"file": f.name, "status": "kept", "reason": "", **plan.counts})
     report += [{"file": n, "status": "set_aside", "reason": r} for n, r in set_aside]
     segments = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SEGMENT_COLUMNS)
     return segments, pd.DataFrame(report).sort_values("file").reset_index(drop=True)

@@ -8,6 +8,7 @@ interrupted or corrupted transfer never leaves a file that looks valid.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
@@ -21,6 +22,7 @@ from typing import Any
 import yaml
 
 from analysis import paths
+from analysis.util.io import publish
 
 REQUIRED_FIELDS = ("id", "path", "url", "sha256", "bytes", "licence", "citation", "description")
 CHUNK = 1 << 20
@@ -122,7 +124,8 @@ class ChecksumError(DataError):
 
 
 def copy_verified(target: Path, sha256: str, open_stream: Callable[[], Any], what: str, origin: str, hint: str) -> None:
-    """Stream into a temporary file next to ``target``, verify its SHA-256, then rename atomically.
+    """Stream into a temporary file next to ``target``, verify its SHA-256, then rename atomically
+    (the file gets ordinary permissions, ``0o666`` minus the umask, not the 0600 of a temporary file).
 
     The one place where the compendium writes a downloaded or copied file: a mismatch raises
     :class:`ChecksumError` naming ``what``, ``origin`` and ``hint`` (what to do) and leaves nothing behind.
@@ -142,7 +145,7 @@ def copy_verified(target: Path, sha256: str, open_stream: Callable[[], Any], wha
                 f"{what} from {origin}: checksum mismatch (expected {sha256}, got {actual}). "
                 f"The copy was discarded. {hint}"
             )
-        os.replace(tmp, target)
+        publish(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -200,7 +203,7 @@ def fetch(
             log(f"{src.id}: local file has checksum {actual}, expected {src.sha256}; replacing it")
         if src.sha256 in index:
             found = index[src.sha256]
-            _copy_source(src, lambda f=found: f.open("rb"), str(found))
+            _copy_source(src, functools.partial(found.open, "rb"), str(found))
             result[src.id] = f"mirror {found}"
             log(f"{src.id}: copied from mirror {found}")
         elif allow_network:

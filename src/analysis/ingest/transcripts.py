@@ -25,18 +25,33 @@ file and the line. A transcript whose ``consent`` is not ``true`` is refused.
 
 Each transcript has a canonical plain text (``SPEAKER: text`` per turn, a blank line between
 turns); segment offsets and the REFI-QDA sources refer to it.
+
+Files are read as UTF-8 (with or without BOM), UTF-16/UTF-32 (byte-order mark) or, failing
+those, Windows-1252/Latin-1, with a note saying which encoding was chosen. A folder is read for
+``*.md`` and ``*.markdown`` files whatever the case of the suffix; every other file is reported
+as skipped. A turn longer than :data:`MAX_TURN_CHARS` characters is refused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 import yaml
+
+from analysis.util.io import (
+    BinaryFileError,
+    CsvFormatError,
+    decode_text,
+    encoding_note,
+    read_csv_records,
+    sniff_encoding,
+)
 
 #: Front-matter fields every transcript must declare.
 REQUIRED_FIELDS: tuple[str, ...] = (
@@ -48,11 +63,28 @@ INTERVIEWER_LABELS: frozenset[str] = frozenset({"E"})
 _TURN = re.compile(r"^\*\*([A-Z][A-Z0-9]{0,3}):\*\*\s*(.*)$")
 _INEGI = re.compile(r"^\d{5}$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+#: Suffixes of transcript files in a folder (compared in lower case).
+TRANSCRIPT_SUFFIXES: tuple[str, ...] = (".md", ".markdown")
+#: Longest speaker turn accepted (characters); split longer turns into several.
+MAX_TURN_CHARS: int = 1_000_000
+_LOG = logging.getLogger(__name__)
 _ORG_TYPES = frozenset({"municipio", "gobierno_estatal", "gobierno_federal", "academia", "osc", "empresa", "otro"})
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe YAML loader that keeps dates as text (validated here, with a clear message)."""
+    """Safe YAML loader that keeps dates as text (validated here, with a clear message) and refuses
+    aliases (``*name``): front matter never needs them, and nested aliases can expand exponentially."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in the front matter",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
+
+
+#: Deepest nesting of lists and mappings accepted in the front matter.
+MAX_META_DEPTH = 4
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -134,6 +166,16 @@ def _split_front_matter(text: str, source: str) -> tuple[dict[str, object], int,
                     "Fix the YAML syntax.") from None
     if not isinstance(meta, dict):
         raise _fail(source, 2, "the front matter is not a mapping of fields", "Write one 'field: value' per line.")
+    stack: list[tuple[object, int]] = [(meta, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_META_DEPTH:
+            raise _fail(source, 2, f"the front matter nests lists or mappings more than {MAX_META_DEPTH} levels deep",
+                        "Keep the fields flat (field: value, or a short list).")
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
     return meta, end + 1, lines
 
 
@@ -179,7 +221,8 @@ def validate_meta(meta: dict[str, object], source: str, lines: list[str] | None 
         raise _fail(source, where("date"), f"date {meta['date']!r} is not an ISO 8601 date", "Write it as YYYY-MM-DD.")
     out["date"] = date.isoformat()
     for name in ("informant_role", "language"):
-        if not isinstance(meta[name], str) or not meta[name].strip():
+        value = meta[name]
+        if not isinstance(value, str) or not value.strip():
             raise _fail(source, where(name), f"{name} is empty", f"Give {name} a value.")
     if meta["organisation_type"] not in _ORG_TYPES:
         raise _fail(source, where("organisation_type"), f"unknown organisation_type {meta['organisation_type']!r}",
@@ -218,60 +261,144 @@ def parse_transcript(text: str, source: str = "<text>") -> Transcript:
     empty = [t for t in turns if not t.text.strip()]
     if empty:
         raise _fail(source, empty[0].line, "a turn without text", "Write the turn's text after the label.")
+    _check_length(turns, source)
     if not any(not t.is_interviewer for t in turns):
         raise _fail(source, body_start + 1, "no informant turns", "Label informant turns **I:** or **I1:**, **I2:** ...")
     return Transcript(id=str(meta["id"]), meta=meta, turns=tuple(turns), source=source)
 
 
-def load_transcript(path: Path) -> Transcript:
-    """Load one transcript file."""
-    return parse_transcript(Path(path).read_text(encoding="utf-8"), source=Path(path).name)
+def _check_length(turns: Iterable[Turn], source: str) -> None:
+    for t in turns:
+        if len(t.text) > MAX_TURN_CHARS:
+            raise _fail(source, t.line, f"a turn of {len(t.text):,} characters, more than the limit of {MAX_TURN_CHARS:,}",
+                        "Split it into several turns (one paragraph per turn).")
 
 
-def iter_corpus(input_path: Path) -> Iterator[Transcript]:
-    """Yield transcripts from a folder of ``*.md`` files (sorted) or a CSV with ``id`` and ``text`` columns.
+def _report(report: Callable[[str], None] | None) -> Callable[[str], None]:
+    return report if report is not None else _LOG.warning
+
+
+def load_transcript(path: Path, report: Callable[[str], None] | None = None) -> Transcript:
+    """Load one transcript file (UTF-8, UTF-16 with BOM, or Windows-1252 with a note to ``report``)."""
+    path = Path(path)
+    try:
+        text, enc = decode_text(path.read_bytes(), path.name)
+    except (BinaryFileError, UnicodeError) as exc:
+        raise TranscriptError(f"{exc}".replace("export it as CSV UTF-8 (or plain text)",
+                                               "save the transcript as Markdown text (UTF-8)")) from None
+    note = encoding_note(path.name, enc)
+    if note:
+        _report(report)(note)
+    return parse_transcript(text, source=path.name)
+
+
+def _is_transcript(f: Path) -> bool:
+    return f.is_file() and f.suffix.lower() in TRANSCRIPT_SUFFIXES and not f.name.startswith(".") \
+        and f.stem.lower() != "readme"
+
+
+def iter_corpus(input_path: Path, report: Callable[[str], None] | None = None) -> Iterator[Transcript]:
+    """Yield transcripts from a folder of ``*.md``/``*.markdown`` files (sorted) or a CSV with ``id`` and ``text`` columns.
 
     CSV rows become one-turn transcripts (speaker ``I``); other columns are kept as metadata.
+    Notes (files skipped in a folder, the encoding chosen for a file that is not UTF-8) go to
+    ``report`` (default: a logged warning).
     """
     input_path = Path(input_path)
+    say = _report(report)
     if input_path.is_dir():
-        files = sorted(input_path.glob("*.md"))
-        files = [f for f in files if f.name.lower() != "readme.md"]
+        entries = sorted(input_path.iterdir())
+        files = [f for f in entries if _is_transcript(f)]
+        skipped = [f.name + ("/" if f.is_dir() else "") for f in entries
+                   if f not in files and f.stem.lower() != "readme"]
+        if skipped:
+            shown = ", ".join(skipped[:10]) + (f" and {len(skipped) - 10} more" if len(skipped) > 10 else "")
+            say(f"note: {input_path}: {len(skipped)} file(s) skipped, not transcripts (*.md, *.markdown): {shown}.")
         if not files:
-            raise TranscriptError(f"{input_path}: no transcript files (*.md) found. Put transcripts there or fix the path.")
+            raise TranscriptError(f"{input_path}: no transcript files (*.md, *.markdown) found. "
+                                  "Put transcripts there or fix the path.")
         seen: dict[str, str] = {}
         for f in files:
-            t = load_transcript(f)
+            t = load_transcript(f, say)
             if t.id in seen:
                 raise TranscriptError(f"{f.name}, line 1: id {t.id!r} is also used by {seen[t.id]}. "
                                       "Give each transcript its own id.")
             seen[t.id] = f.name
             yield t
-    elif input_path.suffix.lower() == ".csv":
-        yield from _iter_csv(input_path)
-    elif input_path.exists():
+    elif input_path.is_file() and input_path.suffix.lower() == ".csv":
+        yield from _iter_csv(input_path, say)
+    elif input_path.is_file():
+        try:
+            sniff_encoding(input_path)
+        except BinaryFileError as exc:
+            raise TranscriptError(f"{exc}".replace("(or plain text)", "with id and text columns")) from None
+        except UnicodeError:
+            pass
         raise TranscriptError(f"{input_path}: expected a folder of transcripts or a .csv file with id and text columns.")
     else:
         raise TranscriptError(f"{input_path} does not exist; give a folder of transcripts or a CSV file.")
 
 
-def _iter_csv(path: Path) -> Iterator[Transcript]:
-    for chunk in pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=1000):
-        missing = {"id", "text"} - set(chunk.columns)
+_TRUE = {"true", "1", "yes", "si", "sí"}
+
+
+def _iter_csv(path: Path, say: Callable[[str], None]) -> Iterator[Transcript]:
+    """Stream the rows of a transcripts CSV (strict parsing; memory does not grow with the file)."""
+    try:
+        enc = sniff_encoding(path)
+    except BinaryFileError as exc:
+        raise TranscriptError(f"{exc}".replace("(or plain text)", "with id and text columns")) from None
+    note = encoding_note(path.name, enc)
+    if note:
+        say(note)
+    with path.open(encoding=enc, newline="") as fh:
+        records = read_csv_records(fh, path.name)
+        try:
+            _, header = next(records)
+        except StopIteration:
+            raise TranscriptError(f"{path.name}: the file is empty; expected a header with id and text.") from None
+        except CsvFormatError as exc:
+            raise TranscriptError(str(exc)) from None
+        header = [h.strip() for h in header]
+        twice = sorted({h for h in header if header.count(h) > 1})
+        if twice:
+            raise TranscriptError(f"{path.name}, line 1: column(s) {twice} appear more than once in the header; "
+                                  "give every column its own name.")
+        missing = {"id", "text"} - set(header)
         if missing:
             raise TranscriptError(f"{path.name}, line 1: missing column(s) {sorted(missing)}. The CSV needs id and text.")
-        for idx, row in chunk.iterrows():
-            line = int(idx) + 2
-            if row.get("consent", "true").strip().lower() not in {"true", "1", "yes", "si", "sí"}:
+        seen: dict[str, int] = {}
+        while True:
+            try:
+                line, fields = next(records)
+            except StopIteration:
+                if not seen:
+                    raise TranscriptError(f"{path.name}: no data rows after the header; nothing to code.") from None
+                return
+            except CsvFormatError as exc:
+                raise TranscriptError(str(exc)) from None
+            if not any(x.strip() for x in fields):
+                continue
+            if len(fields) > len(header):
+                raise TranscriptError(f"{path.name}, line {line}: {len(fields)} fields, the header has {len(header)}; "
+                                      "quote texts containing commas.")
+            row = dict(zip(header, fields + [""] * (len(header) - len(fields)), strict=True))
+            if row.get("consent", "true").strip().lower() not in _TRUE:
                 raise TranscriptError(f"{path.name}, line {line}: consent is not true; the row is refused. "
                                       "Remove rows without informed consent.")
             if not row["id"].strip() or not row["text"].strip():
                 raise TranscriptError(f"{path.name}, line {line}: empty id or text. Fill both or remove the row.")
-            meta = {k: v for k, v in row.items() if k != "text"}
+            if row["id"].strip() in seen:
+                raise TranscriptError(f"{path.name}, line {line}: id {row['id'].strip()!r} is also used on line "
+                                      f"{seen[row['id'].strip()]}. Give each row its own id.")
+            seen[row["id"].strip()] = line
+            meta: dict[str, object] = {k: v for k, v in row.items() if k != "text"}
             meta["synthetic"] = str(row.get("synthetic", "false")).strip().lower() in {"true", "1"}
             meta.setdefault("informant_role", "")
             text = " ".join(row["text"].split())
-            yield Transcript(id=row["id"].strip(), meta=meta, turns=(Turn("I", text, line),), source=path.name)
+            turn = Turn("I", text, line)
+            _check_length([turn], path.name)
+            yield Transcript(id=row["id"].strip(), meta=meta, turns=(turn,), source=path.name)
 
 
 def load_corpus(input_path: Path) -> list[Transcript]:

@@ -15,17 +15,19 @@ with the compendium. :func:`read_rai` turns such an export into the canonical ag
    state government; the partner country to ISO3; the agreement type classified from the title
    with spaCy lemmas (:func:`classify_titles`).
 
-Rows that cannot be used go to the review table with the reason; ``rows_in = kept + set_aside``.
+Rows that cannot be used go to the review table with the reason: among others, dates outside
+1950..today (:func:`analysis.util.dates.out_of_range`), a registry number already imported, and a
+row whose content (Mexican party, partner, partner country, title and signing date) repeats an
+earlier row, with or without a registry number. ``rows_in`` counts the non-blank data rows read
+and must equal ``kept + set_aside``.
 Structural problems (empty file, no header, missing required columns) raise
 :class:`RaiFormatError` naming the file, the line and the field.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import gettext
-import io
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -40,8 +42,8 @@ import yaml
 from analysis import paths
 from analysis.tables.agreements import CANONICAL_COLUMNS, REVIEW_COLUMNS, AdapterResult, AgreementDataError, validate_canonical
 from analysis.util.countries import UnknownCountryError, to_iso3
-from analysis.util.dates import parse_partial_date
-from analysis.util.io import decode_text
+from analysis.util.dates import EARLIEST_YEAR, out_of_range, parse_partial_date
+from analysis.util.io import CsvFormatError, decode_text, read_csv_records
 from analysis.util.nlp import load_nlp
 from analysis.util.text import normalise
 
@@ -148,9 +150,15 @@ def guess_delimiter(lines: list[str]) -> str:
 
 
 def _read_csv(path: Path) -> tuple[list[tuple[int, list[Any]]], str]:
-    text, encoding = decode_text(path.read_bytes(), path)
-    reader = csv.reader(io.StringIO(text), delimiter=guess_delimiter(text.splitlines()[:30]))
-    return [(reader.line_num, row) for row in reader], encoding
+    try:
+        text, encoding = decode_text(path.read_bytes(), path)
+    except (UnicodeError, ValueError) as exc:
+        raise RaiFormatError(f"{exc}".replace("(or plain text)", "or XLSX")) from None
+    try:
+        rows = list(read_csv_records(text, path, delimiter=guess_delimiter(text.splitlines()[:30])))
+    except CsvFormatError as exc:
+        raise RaiFormatError(str(exc)) from None
+    return rows, encoding
 
 
 def _read_xlsx(path: Path) -> list[tuple[int, list[Any]]]:
@@ -293,8 +301,11 @@ def _date_iso(value: Any, field: str, today: dt.date) -> str:
         iso = parse_partial_date(value)
     except ValueError as exc:
         raise LookupError(f"date unparseable: {field}: {exc}") from None
-    if iso > today.isoformat()[: len(iso)]:
-        raise LookupError(f"date in the future: {field} {iso} is after {today.isoformat()}")
+    problem = out_of_range(iso, today)
+    if problem and iso[:4] >= str(EARLIEST_YEAR):
+        raise LookupError(f"date in the future: {field} {problem}")
+    if problem:
+        raise LookupError(f"date out of range: {field} {problem} (plausible: {EARLIEST_YEAR} to today)")
     return iso
 
 
@@ -318,6 +329,13 @@ def _parse_row(rec: dict[str, Any], ctx: dict[str, Any]) -> dict[str, str]:
             "signed_date": signed, "registered_date": registered}
 
 
+def _content_key(rec: dict[str, Any], parsed: dict[str, str]) -> tuple[str, ...]:
+    """What makes two rows the same agreement whatever their registry numbers."""
+    party = parsed["inegi_code"] or f"{parsed['level']}:{parsed['state_code']}"
+    return (party, normalise(str(rec.get("partner_name", ""))), parsed["partner_country_iso3"],
+            normalise(str(rec.get("title", ""))), parsed["signed_date"])
+
+
 def read_rai(path: Path, municipalities: pd.DataFrame, mapping_path: Path | None = None,
              today: dt.date | None = None) -> AdapterResult:
     """Import a RAI export (CSV or XLSX) into the canonical agreements table plus a review table."""
@@ -329,11 +347,13 @@ def read_rai(path: Path, municipalities: pd.DataFrame, mapping_path: Path | None
     states = tuple(municipalities[["state_code", "state_name", "state_abbr"]].drop_duplicates().itertuples(index=False))
     ctx = {"required": mapping.required, "states": _state_index(states), "today": today or dt.date.today(),
            "muni_index": _municipal_index(municipalities)}
-    kept, review, seen, blank = [], [], set(), 0
+    kept, review, seen, blank, rows_in = [], [], set(), 0, 0
+    content_seen: dict[tuple[str, ...], str] = {}
     for line, cells in rows[h + 1:]:
         if not any(str(c).strip() for c in cells):
             blank += 1
             continue
+        rows_in += 1
         rec = {f: _cell(cells, col_of.get(f)) for f in mapping.variants}
         ref = f"{path.name}:{line}"
         number = str(rec.get("registry_number") or "")
@@ -341,11 +361,16 @@ def read_rai(path: Path, municipalities: pd.DataFrame, mapping_path: Path | None
             if number and number in seen:
                 raise LookupError(f"duplicate registry number: {number!r} already imported")
             parsed = _parse_row(rec, ctx)
+            key = _content_key(rec, parsed)
+            if key in content_seen:
+                raise LookupError(f"duplicate content: same Mexican party, partner, country, title and signing date "
+                                  f"as {content_seen[key]}")
         except LookupError as exc:
             review.append({"source": SOURCE_LABEL, "source_ref": ref, "mexican_party": str(rec["mexican_party"]),
                            "partner_name": str(rec.get("partner_name", "")), "reason": str(exc)})
             continue
         seen.add(number)
+        content_seen[key] = ref + (f" (registro {number})" if number else "")
         kept.append({"agreement_id": f"RAI-{number}" if number else f"RAI-L{line:05d}",
                      "mexican_party": rec["mexican_party"], "partner_name": str(rec.get("partner_name", "")),
                      "title": str(rec["title"]), "source": SOURCE_LABEL,
@@ -357,7 +382,7 @@ def read_rai(path: Path, municipalities: pd.DataFrame, mapping_path: Path | None
     else:
         agreements = pd.DataFrame(columns=CANONICAL_COLUMNS)
     review_df = pd.DataFrame(review, columns=REVIEW_COLUMNS)
-    counts = {"rows_in": len(kept) + len(review), "kept": len(kept),
+    counts = {"rows_in": rows_in, "kept": len(kept),
               "kept_municipal": int((agreements.level == "municipal").sum()),
               "kept_state": int((agreements.level == "state").sum()), "set_aside": len(review),
               "kept_month_precision_dates": int((agreements.signed_date.str.len() == 7).sum()),

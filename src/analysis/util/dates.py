@@ -16,6 +16,9 @@ Month and year only (``marzo de 2019``, ``03/2019``) is **not** a date: :func:`p
 rejects it, because inventing a day would fake precision. :func:`parse_partial_date` accepts it and
 returns the ISO 8601 reduced-precision form ``2019-03``; the RAI importer stores such dates that way
 and says so in its report. Every failure is a ``ValueError`` whose message quotes the input.
+
+:func:`out_of_range` says whether a parsed (full or partial) ISO date falls outside the plausible
+window of a registry of municipal agreements: from :data:`EARLIEST_YEAR` (1950) to today.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ ABBREVIATIONS: dict[str, int] = {
 }
 WEEKDAYS = ("lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo")
 _MONTH_WORDS = {**MONTHS, **ABBREVIATIONS}
+
+#: First plausible year of a municipal international agreement; earlier dates are typing errors.
+EARLIEST_YEAR: int = 1950
 
 _ISO = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 _DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})")
@@ -134,3 +140,13 @@ def format_long(date: dt.date) -> str:
     """'15 de marzo de 2019': the long Spanish form (used in tests and narrative)."""
     name = next(k for k, v in MONTHS.items() if v == date.month and k != "setiembre")
     return f"{date.day} de {name} de {date.year}"
+
+
+def out_of_range(iso: str, today: dt.date, earliest_year: int = EARLIEST_YEAR) -> str | None:
+    """Why an ISO date ('2019-03-15' or '2019-03') is implausible, or None when it lies in
+    ``earliest_year``-01-01 .. ``today`` (a partial date is compared at its own precision)."""
+    if int(iso[:4]) < earliest_year:
+        return f"{iso} is before {earliest_year}"
+    if iso > today.isoformat()[: len(iso)]:
+        return f"{iso} is after {today.isoformat()}"
+    return None

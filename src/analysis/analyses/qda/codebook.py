@@ -1,13 +1,19 @@
 """The interview codebook: codes, categories, definitions, terms and patterns; loaded and validated.
 
+Code names are identifiers (lower case, digits, ``_``); :func:`identifier_for` derives one from a
+human-readable name such as "Canales múltiples" (-> ``canales_multiples``), used when importing
+codebooks exported by other QDA programs. Hierarchies of any depth are walked iteratively.
+
 May import: ``analysis.util``, spaCy (to check that patterns compile), yaml.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -40,9 +46,12 @@ class Code:
     include: str = ""
     exclude: str = ""
     terms: list[str] = field(default_factory=list)
-    patterns: list[list[dict]] = field(default_factory=list)
+    patterns: list[list[dict[str, Any]]] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)
     description: str = ""
+    #: True when ``name`` was derived from ``label`` (a code imported from another QDA program);
+    #: REFI-QDA exports then write ``label`` as the code's name.
+    name_from_label: bool = False
 
     def __post_init__(self) -> None:
         if not self.description:
@@ -64,6 +73,9 @@ class Codebook:
 
     def __post_init__(self) -> None:
         self.by_name = {c.name: c for c in self.codes}
+        self._children: dict[str | None, list[Code]] = {}
+        for c in self.codes:
+            self._children.setdefault(c.parent, []).append(c)
 
     def __getitem__(self, name: str) -> Code:
         return self.by_name[name]
@@ -72,15 +84,35 @@ class Codebook:
         return name in self.by_name
 
     def children(self, name: str | None) -> list[Code]:
-        return [c for c in self.codes if c.parent == name]
+        return list(self._children.get(name, []))
 
     def path(self, name: str) -> str:
-        """``parent/child`` path of a code."""
-        parts, code = [], self.by_name[name]
-        while code is not None:
+        """``parent/child`` path of a code (a parent chain that loops stops at the repeated code)."""
+        parts: list[str] = []
+        code: Code | None = self.by_name[name]
+        while code is not None and len(parts) <= len(self.codes):
             parts.append(code.name)
             code = self.by_name.get(code.parent) if code.parent else None
         return "/".join(reversed(parts))
+
+    def paths(self) -> Iterator[tuple[Code, str]]:
+        """(code, ``parent/child`` path) in depth-first order, without recursion; only the paths of
+        codes still waiting on the stack are kept, so deep hierarchies cost linear memory."""
+        stack: list[tuple[Code, str]] = [(c, c.name) for c in reversed(self.children(None))]
+        while stack:
+            code, path = stack.pop()
+            yield code, path
+            stack.extend((c, f"{path}/{c.name}") for c in reversed(self._children.get(code.name, [])))
+
+    def walk(self) -> list[tuple[Code, int]]:
+        """(code, depth) in depth-first order from the first-level codes, without recursion."""
+        out: list[tuple[Code, int]] = []
+        stack = [(c, 0) for c in reversed(self.children(None))]
+        while stack:
+            code, depth = stack.pop()
+            out.append((code, depth))
+            stack.extend((c, depth + 1) for c in reversed(self._children.get(code.name, [])))
+        return out
 
     def top(self, name: str) -> str:
         """The first-level ancestor of a code (the code itself when it has no parent)."""
@@ -102,7 +134,23 @@ class Codebook:
         } for c in self.codes])
 
 
-def _as_list(value: object, code: str, key: str, source: str) -> list:
+def identifier_for(name: str, taken: set[str] | None = None) -> str:
+    """An internal code identifier for a human-readable code name: lower case, without accents,
+    words joined by ``_`` ("Canales múltiples" -> ``canales_multiples``); a leading digit gets the
+    prefix ``c_``; a name with no Latin letter or digit becomes ``codigo``. When the result is in
+    ``taken``, the first free suffix ``_2``, ``_3``... is added."""
+    base = normalise(name).replace(" ", "_") or "codigo"
+    if not base[0].isalpha():
+        base = f"c_{base}"
+    taken = taken if taken is not None else set()
+    out, n = base, 1
+    while out in taken:
+        n += 1
+        out = f"{base}_{n}"
+    return out
+
+
+def _as_list(value: object, code: str, key: str, source: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
@@ -127,12 +175,18 @@ def validate_codebook(cb: Codebook, nlp: Language | None = None) -> Codebook:
     for c in cb.codes:
         if c.parent is not None and c.parent not in seen:
             raise CodebookError(f"{src}: code {c.name!r}: parent {c.parent!r} does not exist; define it or fix the name.")
-        chain, p = {c.name}, c.parent
-        while p is not None:
-            if p in chain:
+    state: dict[str, int] = {}  # 1: on the chain being followed, 2: its chain reaches the top
+    for c in cb.codes:
+        chain: list[str] = []
+        p: str | None = c.name
+        while p is not None and state.get(p) != 2:
+            if state.get(p) == 1:
                 raise CodebookError(f"{src}: code {c.name!r}: the parent chain loops through {p!r}.")
-            chain.add(p)
+            state[p] = 1
+            chain.append(p)
             p = cb.by_name[p].parent
+        for name in chain:
+            state[name] = 2
     if nlp is not None:
         matcher = Matcher(nlp.vocab, validate=True)
         for c in cb.codes:
@@ -148,7 +202,7 @@ def validate_codebook(cb: Codebook, nlp: Language | None = None) -> Codebook:
     return cb
 
 
-def codebook_from_dict(data: dict, source: str = "codebook") -> Codebook:
+def codebook_from_dict(data: dict[str, Any], source: str = "codebook") -> Codebook:
     """Build a codebook from the parsed YAML (top-level keys ``codebook`` and ``codes``)."""
     if not isinstance(data, dict) or not isinstance(data.get("codes"), list):
         raise CodebookError(f"{source}: expected a mapping with a 'codes' list.")
