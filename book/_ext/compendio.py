@@ -379,6 +379,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_directive("version-libro", VersionLibro)
     app.add_css_file("compendio.css")
     app.connect("builder-inited", _on_builder_inited)
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
+    # env_version: raise it when the style changes, so Sphinx re-reads every page (cached citations).
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1", "env_version": 1}
 
 
