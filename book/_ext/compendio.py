@@ -18,6 +18,8 @@ What it adds to the book (Jupyter Book 1, sphinxcontrib-bibtex 2):
 * ``{como-citar}`` directive: a box with the recommended citation and a BibTeX entry, generated at
   build time from ``CITATION.cff`` (authors, title, version, date, repository URL when present).
 * ``{version-libro}`` directive: one line with the version (CITATION.cff) and the build date.
+* ``{cuadro-benchmarks}`` directive: ``csv-table`` for ``book/benchmarks.csv`` (written in English by
+  ``python -m analysis bench``) shown in Spanish, numbered by Sphinx like every other table.
 
 It is loaded by ``dedup_scripts`` (``app.setup_extension``), so the book's ``_config.yml`` needs
 no entry of its own.
@@ -25,7 +27,9 @@ no entry of its own.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import os
 import re
 import unicodedata
@@ -36,6 +40,7 @@ from typing import Any
 import yaml
 from docutils import nodes
 from docutils.parsers.rst import Directive
+from docutils.parsers.rst.directives.tables import CSVTable
 from pybtex.plugin import register_plugin
 from pybtex.richtext import Symbol, Text
 from pybtex.style.formatting import BaseStyle, toplevel
@@ -341,6 +346,106 @@ class VersionLibro(Directive):
         return [para]
 
 
+# --- The benchmark table (book/benchmarks.csv, written by `python -m analysis bench`) in Spanish -------
+
+#: Column headers of benchmarks.csv.
+BENCH_HEADERS = {"group": "Grupo", "metric": "Medida", "value": "Valor", "unit": "Unidad",
+                 "repeats": "Repeticiones", "note": "Nota"}
+#: Spanish for the words benchmarks.csv is written in (groups, measures, units, notes).
+BENCH_ES = {
+    "pipeline": "cuadernos", "book": "libro", "escala": "escala", "nlp": "codificación", "sdg": "ODS",
+    "partners": "socios", "memory": "memoria", "machine": "máquina",
+    "cold run (every notebook executed)": "ejecución en frío (todos los cuadernos)",
+    "rerun with nothing changed": "reejecución sin cambios",
+    "cold / rerun": "frío / reejecución",
+    "book build alone (all pages)": "construcción del libro (todas las páginas)",
+    "words coded (generated corpus)": "palabras codificadas (corpus generado)",
+    "wall time": "tiempo de pared",
+    "throughput": "rendimiento",
+    "peak RSS total (parent + workers)": "pico de memoria total (principal + procesos)",
+    "peak RSS, parent": "pico de memoria, proceso principal",
+    "peak RSS, workers (sum)": "pico de memoria, procesos de trabajo (suma)",
+    "bare spaCy pass": "paso de spaCy solo",
+    "segmentation + coding": "segmentación y codificación",
+    "coding time / bare spaCy time": "tiempo de codificación / tiempo de spaCy solo",
+    "classification throughput": "rendimiento de la clasificación",
+    "index build": "construcción del índice",
+    "recommendation latency (median)": "latencia de una recomendación (mediana)",
+    "peak RSS, benchmark process": "pico de memoria, proceso de medición",
+    "peak RSS, largest command started": "pico de memoria, mayor orden lanzada",
+    "cores": "núcleos",
+    "s": "s", "ms": "ms", "MB": "MB", "ratio": "razón", "words": "palabras", "words/s": "palabras/s",
+    "texts/s": "textos/s",
+    "no notebook re-executed": "ningún cuaderno se vuelve a ejecutar",
+    "pipeline, kernels, book": "cuadernos, núcleos de Jupyter, libro",
+}
+_BENCH_PATTERNS = [
+    (re.compile(r"^(\d+) processes, (\d+) chunks$"), r"\1 procesos, \2 trozos"),
+    (re.compile(r"^goal: under (.+)$"), r"meta: menos de \1"),
+    (re.compile(r"^largest worker (.+)$"), r"el mayor proceso, \1"),
+    (re.compile(r"^([\d,]+) generated words$"), r"\1 palabras generadas"),
+    (re.compile(r"^([\d,]+) short texts$"), r"\1 textos breves"),
+    (re.compile(r"^(\d+) queries each$"), r"\1 consultas cada una"),
+]
+
+
+def bench_es(text: str) -> tuple[str, bool]:
+    """Spanish for a word or phrase of benchmarks.csv; (text, False) when there is none."""
+    if text in BENCH_ES:
+        return BENCH_ES[text], True
+    for pattern, repl in _BENCH_PATTERNS:
+        if pattern.match(text):
+            return pattern.sub(repl, text), True
+    if text.startswith("Python "):
+        return text, True
+    return text, False
+
+
+def bench_value(value: str) -> str:
+    """Mexican number format with a precision that suits the size of the value."""
+    try:
+        v = float(value)
+    except ValueError:
+        return value
+    if v.is_integer():
+        return f"{v:,.0f}"
+    return f"{v:,.1f}" if abs(v) >= 100 else f"{v:,.2f}" if abs(v) >= 1 else f"{v:,.3f}"
+
+
+class CuadroBenchmarks(CSVTable):
+    """``csv-table`` for benchmarks.csv in Spanish: headers, words and numbers translated at build time.
+
+    A word without translation stays as written and is reported as a warning (the build uses -W),
+    naming the text to add to ``BENCH_ES``.
+    """
+
+    def get_csv_data(self) -> tuple[list[str], str]:
+        path = Path(self.state.document.current_source).parent / self.options["file"]
+        self.state.document.settings.env.note_dependency(str(path))
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(BENCH_HEADERS.values())
+        missing = set()
+        for row in rows:
+            cells = []
+            for key in BENCH_HEADERS:
+                text = (row.get(key) or "").strip()
+                if key in {"value", "repeats"}:
+                    cells.append(bench_value(text))
+                    continue
+                es, ok = bench_es(text) if text else ("", True)
+                if not ok:
+                    missing.add(text)
+                cells.append(es)
+            writer.writerow(cells)
+        for text in sorted(missing):
+            self.state.document.reporter.warning(
+                f"{path.name}: no Spanish for {text!r}; add it to BENCH_ES in book/_ext/compendio.py.", line=self.lineno)
+        return out.getvalue().splitlines(), str(path)
+
+
 CSS = """
 /* Author-year bibliography: no running numbers, hanging indent. */
 div.citation-list div.citation > span.label { display: none; }
@@ -357,6 +462,8 @@ table.cuadro td.num, table.cuadro th.num { text-align: right; font-variant-numer
 table.cuadro td.texto { max-width: 32em; white-space: normal; }
 figure.cuadro figcaption.cuadro-nota { font-size: .85em; color: #555; }
 .version-libro { color: #555; font-size: .95em; }
+/* The benchmark table: values and repeats are numbers. */
+table#tab-benchmarks td:nth-child(3), table#tab-benchmarks td:nth-child(5) { text-align: right; white-space: nowrap; }
 """
 
 
@@ -377,6 +484,7 @@ def _on_builder_inited(app: Any) -> None:
 def setup(app: Any) -> dict[str, Any]:
     app.add_directive("como-citar", ComoCitar)
     app.add_directive("version-libro", VersionLibro)
+    app.add_directive("cuadro-benchmarks", CuadroBenchmarks)
     app.add_css_file("compendio.css")
     app.connect("builder-inited", _on_builder_inited)
     # env_version: raise it when the style changes, so Sphinx re-reads every page (cached citations).
