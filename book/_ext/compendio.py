@@ -21,6 +21,10 @@ What it adds to the book (Jupyter Book 1, sphinxcontrib-bibtex 2):
 * ``{cuadro-benchmarks}`` directive: ``csv-table`` for ``book/benchmarks.csv`` (written in English by
   ``python -m analysis bench``) shown in Spanish, numbered by Sphinx like every other table.
 
+* The repository: ``repository-code`` in CITATION.cff is the one setting. Set, it gives the
+  repository button, the Binder launch button (JupyterLab) on every chapter and thebe's Binder
+  address; unset, there is no button, no launch link and no repository address in the pages.
+
 It is loaded by ``dedup_scripts`` (``app.setup_extension``), so the book's ``_config.yml`` needs
 no entry of its own.
 """
@@ -446,6 +450,43 @@ class CuadroBenchmarks(CSVTable):
         return out.getvalue().splitlines(), str(path)
 
 
+# --- Repository, Binder and thebe: one setting, ``repository-code`` in CITATION.cff ----------------
+
+LAUNCH_KEYS = ("binderhub_url", "jupyterhub_url", "colab_url", "deepnote_url", "jupyterlite_url")
+
+
+def repository_url() -> str:
+    return str(read_citation().get("repository-code") or "").strip()
+
+
+def _configure_repository(app: Any, config: Any) -> None:
+    """With ``repository-code`` set: repository button, Binder (JupyterLab) on the chapters, thebe's
+    Binder pointing to the repository. Unset: no button, no launch link, no repository address at
+    all (Jupyter Book's default would name its own repository and thebe a template one)."""
+    url = repository_url()
+    opts = dict(config.html_theme_options or {})
+    launch = dict(opts.get("launch_buttons") or {})
+    if url:
+        opts.update(repository_url=url, repository_branch="main", path_to_docs="", use_repository_button=True)
+        launch.update(binderhub_url="https://mybinder.org", notebook_interface="jupyterlab", thebe=False)
+        config.thebe_config = {**(config.thebe_config or {}), "repository_url": url, "repository_branch": "main"}
+    else:
+        opts.update(repository_url="", use_repository_button=False, use_issues_button=False,
+                    use_edit_page_button=False, use_source_button=False)
+        launch = {k: v for k, v in launch.items() if k not in LAUNCH_KEYS} | {"thebe": False}
+    opts["launch_buttons"] = launch
+    config.html_theme_options = opts
+
+
+def _drop_thebe_config(app: Any, doctree: Any, docname: str) -> None:
+    """Without a repository, remove the thebe configuration sphinx-thebe writes into every page."""
+    if repository_url():
+        return
+    for raw in list(doctree.findall(nodes.raw)):
+        if "text/x-thebe-config" in raw.astext():
+            raw.parent.remove(raw)
+
+
 CSS = """
 /* Author-year bibliography: no running numbers, hanging indent. */
 div.citation-list div.citation > span.label { display: none; }
@@ -462,6 +503,7 @@ table.cuadro td.num, table.cuadro th.num { text-align: right; font-variant-numer
 table.cuadro td.texto { max-width: 32em; white-space: normal; }
 figure.cuadro figcaption.cuadro-nota { font-size: .85em; color: #555; }
 .version-libro { color: #555; font-size: .95em; }
+.como-citar pre { white-space: pre-wrap; word-break: break-word; }
 /* The benchmark table: values and repeats are numbers. */
 table#tab-benchmarks td:nth-child(3), table#tab-benchmarks td:nth-child(5) { text-align: right; white-space: nowrap; }
 """
@@ -487,6 +529,8 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_directive("cuadro-benchmarks", CuadroBenchmarks)
     app.add_css_file("compendio.css")
     app.connect("builder-inited", _on_builder_inited)
+    app.connect("config-inited", _configure_repository, priority=800)
+    app.connect("doctree-resolved", _drop_thebe_config, priority=900)  # after sphinx-thebe (500)
     # env_version: raise it when the style changes, so Sphinx re-reads every page (cached citations).
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1", "env_version": 1}
 
