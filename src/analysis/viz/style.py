@@ -68,7 +68,9 @@ def legend_below(ax: Axes, ncol: int | None = None, title: str | None = None, **
     handles, labels = ax.get_legend_handles_labels()
     if not handles:
         return
-    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False,
+    height_in = ax.get_position().height * ax.figure.get_figheight()
+    below = 0.62 if ax.get_xlabel() else 0.35  # inches taken by the tick labels (and the axis label)
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -below / height_in), frameon=False,
               ncol=ncol or min(len(labels), 4), title=title, **kwargs)
 
 
@@ -111,8 +113,14 @@ def panel_title(ax: Axes, index: int, title: str) -> None:
 
 def small_text(fig: plt.Figure) -> list[str]:
     """Texts of ``fig`` smaller than MIN_FONT points (for tests: a figure should have none)."""
+    hidden = {id(a.label) for ax in fig.axes if not ax.axison for a in (ax.xaxis, ax.yaxis)}
+
+    def shown(t: mpl.text.Text) -> bool:
+        return (bool(t.get_text().strip()) and t.get_visible() and id(t) not in hidden
+                and not (t.axes is not None and not t.axes.axison))
+
     return [f"{t.get_text()!r} ({t.get_fontsize():.1f} pt)" for t in fig.findobj(mpl.text.Text)
-            if t.get_text().strip() and t.get_visible() and t.get_fontsize() < MIN_FONT - 1e-6]
+            if shown(t) and t.get_fontsize() < MIN_FONT - 1e-6]
 
 
 def save_figure(fig: plt.Figure, name: str, folder: Path | None = None) -> list[Path]:

@@ -54,6 +54,8 @@ import pandas as pd
 from analysis.tables.dictionary import load_data_dictionary
 
 MISSING = "—"
+#: Percent sign after a non-breaking space, as the book's prose writes it ("7.5 %").
+PERCENT = "\u00a0%"
 SNAKE = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")
 #: Text columns whose values are longer than this are wrapped.
 LONG_TEXT = 60
@@ -289,9 +291,9 @@ def _cell(v: Any, col: str, kind: str, decimales: Mapping[str, int], porcentajes
     if col in pvalores and isinstance(v, int | float | np.number):
         return p_value_es(float(v))
     if col in porcentajes:
-        return number_es(float(v), porcentajes[col]) + "%"
+        return number_es(float(v), porcentajes[col]) + PERCENT
     if col in proporciones:
-        return number_es(100 * float(v), proporciones[col]) + "%"
+        return number_es(100 * float(v), proporciones[col]) + PERCENT
     if isinstance(v, int | np.integer):
         return number_es(int(v), decimales.get(col, 0))
     if isinstance(v, float | np.floating):
