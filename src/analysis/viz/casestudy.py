@@ -5,6 +5,8 @@ May import: ``analysis.util``, ``analysis.analyses.casestudy``, ``analysis.viz.s
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import matplotlib.pyplot as plt
 import numpy as np
@@ -20,7 +22,7 @@ from analysis.viz.style import SEQUENTIAL_CMAP, legend_below, panel_title, thous
 SCOPE_COLOURS = {"national": "#0072B2", "international": "#D55E00"}  # Okabe-Ito: blue, vermillion
 
 
-def _scope_legend(ax: Axes, **kwargs: object) -> None:
+def _scope_legend(ax: Axes, **kwargs: Any) -> None:
 
     handles = [Line2D([0], [0], color=c, lw=2, label=SCOPE_ES[s]) for s, c in SCOPE_COLOURS.items()]
     ax.legend(handles=handles, title="Alcance", **kwargs)

@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pycountry
 import seaborn as sns
+from matplotlib.figure import Figure
 from shapely.geometry import MultiLineString
 
 from analysis.analyses.descriptive import gini, lorenz
@@ -64,7 +65,7 @@ def link_class(n: pd.Series) -> pd.Series:
     return pd.Categorical(out, categories=labels, ordered=True)
 
 
-def plot_coverage_by_state(by_state: pd.DataFrame, national_pct: float) -> plt.Figure:
+def plot_coverage_by_state(by_state: pd.DataFrame, national_pct: float) -> Figure:
     """Horizontal bars: share of municipalities with at least one link, per state."""
     d = by_state.sort_values(["coverage_pct", "state_name"])
     fig, ax = plt.subplots(figsize=(8, 8))
@@ -78,7 +79,7 @@ def plot_coverage_by_state(by_state: pd.DataFrame, national_pct: float) -> plt.F
     return fig
 
 
-def plot_size_classes(classes: pd.DataFrame) -> plt.Figure:
+def plot_size_classes(classes: pd.DataFrame) -> Figure:
     """Two panels: coverage (%) and links per 100,000 inhabitants, by population size class."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
     labels = [wrap(lab, 12) for lab in classes.size_class.astype(str)]
@@ -93,7 +94,7 @@ def plot_size_classes(classes: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def plot_partners(partners: pd.DataFrame, regions: pd.DataFrame, n: int = 15) -> plt.Figure:
+def plot_partners(partners: pd.DataFrame, regions: pd.DataFrame, n: int = 15) -> Figure:
     """Top partner countries and links by M49 sub-region."""
     fig, axes = plt.subplots(1, 2, figsize=(12, 6))
     top = partners.head(n).iloc[::-1]
@@ -110,7 +111,7 @@ def plot_partners(partners: pd.DataFrame, regions: pd.DataFrame, n: int = 15) ->
     return fig
 
 
-def plot_lorenz(curves: dict[str, pd.Series]) -> plt.Figure:
+def plot_lorenz(curves: dict[str, pd.Series]) -> Figure:
     """Lorenz curves with the Gini coefficient of each series in the legend."""
     fig, ax = plt.subplots(figsize=(5.5, 5.5))
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="Igualdad perfecta")
@@ -124,7 +125,7 @@ def plot_lorenz(curves: dict[str, pd.Series]) -> plt.Figure:
     return fig
 
 
-def plot_choropleth(boundaries: gpd.GeoDataFrame, by_muni: pd.DataFrame) -> plt.Figure:
+def plot_choropleth(boundaries: gpd.GeoDataFrame, by_muni: pd.DataFrame) -> Figure:
     """National municipal map of the number of links, in classes (0, 1, 2-3, 4-9, 10+)."""
     gdf = boundaries.merge(by_muni[["inegi_code", "n_links"]], on="inegi_code", how="left")
     gdf["clase"] = link_class(gdf.n_links.fillna(0))
@@ -141,7 +142,7 @@ def plot_choropleth(boundaries: gpd.GeoDataFrame, by_muni: pd.DataFrame) -> plt.
     return fig
 
 
-def plot_world_links(world: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) -> plt.Figure:
+def plot_world_links(world: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) -> Figure:
     """World map with one great-circle line per link (state-level links in another colour)."""
     fig, ax = plt.subplots(figsize=(11, 5.5))
     parts = world.explode(index_parts=False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
+from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
 
 from analysis.analyses.models import Fit, predicted_frequencies
@@ -23,7 +24,7 @@ def observed_frequencies(y: np.ndarray, max_count: int) -> np.ndarray:
     return np.bincount(y[y <= max_count], minlength=max_count + 1)[: max_count + 1]
 
 
-def plot_rootogram_panels(observed: np.ndarray, expected: dict[str, np.ndarray | None]) -> plt.Figure:
+def plot_rootogram_panels(observed: np.ndarray, expected: dict[str, np.ndarray | None]) -> Figure:
     """Hanging rootograms, one per model, with the count 0 in a narrow panel of its own.
 
     Each model gets two axes sharing nothing but the meaning of the bars: a narrow one for the
@@ -72,12 +73,13 @@ def plot_rootogram_panels(observed: np.ndarray, expected: dict[str, np.ndarray |
     if first_wide is not None:
         legend_below(first_wide, ncol=2)
         leg = first_wide.get_legend()
-        leg.set_bbox_to_anchor((1.1, -1.62), transform=first_wide.transAxes)
+        if leg is not None:
+            leg.set_bbox_to_anchor((1.1, -1.62), transform=first_wide.transAxes)
     fig.suptitle("Rootogramas colgantes de los modelos de conteo (el cero, en su propio panel)")
     return fig
 
 
-def plot_rootograms(fits: dict[str, Fit], y: np.ndarray, max_count: int = 20) -> plt.Figure:
+def plot_rootograms(fits: dict[str, Fit], y: np.ndarray, max_count: int = 20) -> Figure:
     """Hanging rootograms of the fitted models (see :func:`plot_rootogram_panels`)."""
     observed = observed_frequencies(y, max_count)
     expected = {name: None if fit.result is None else predicted_frequencies(fit, max_count) for name, fit in fits.items()}

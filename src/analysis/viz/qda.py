@@ -9,19 +9,20 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
+from matplotlib.figure import Figure
 
 from analysis.viz.style import SEQUENTIAL_CMAP, humanize, legend_below, text_colour, wrap
 
 DEMO = "DEMOSTRACIÓN: entrevistas ficticias"
 
 
-def _demo_mark(fig: plt.Figure, demo: bool) -> None:
+def _demo_mark(fig: Figure, demo: bool) -> None:
     """A visible mark on figures drawn from demonstration material."""
     if demo:
         fig.text(0.99, 0.01, DEMO, ha="right", va="bottom", fontsize=10, color="#b00020", fontweight="bold")
 
 
-def plot_code_frequencies(totals: pd.DataFrame, demo: bool = True) -> plt.Figure:
+def plot_code_frequencies(totals: pd.DataFrame, demo: bool = True) -> Figure:
     """Horizontal bars of coded segments per code, coloured by category; the legend under the axes.
 
     ``totals`` has the columns ``label`` (code name in Spanish), ``segments`` and ``category``.
@@ -36,7 +37,7 @@ def plot_code_frequencies(totals: pd.DataFrame, demo: bool = True) -> plt.Figure
     return fig
 
 
-def plot_categories_by_role(by_role: pd.DataFrame, demo: bool = True) -> plt.Figure:
+def plot_categories_by_role(by_role: pd.DataFrame, demo: bool = True) -> Figure:
     """Heat map of the share (%) of segments in each category, by type of informant.
 
     Row and column labels are shown as words (``autoridad_municipal`` → "autoridad municipal");
@@ -57,7 +58,7 @@ def plot_categories_by_role(by_role: pd.DataFrame, demo: bool = True) -> plt.Fig
     return fig
 
 
-def plot_cooccurrence(coef: pd.DataFrame, labels: pd.Series | dict[str, str], demo: bool = True) -> plt.Figure:
+def plot_cooccurrence(coef: pd.DataFrame, labels: pd.Series | dict[str, str], demo: bool = True) -> Figure:
     """Heat map of the co-occurrence coefficient c between codes (0 to 1), codes named in Spanish."""
     names = (labels.to_dict() if isinstance(labels, pd.Series) else dict(labels))
     d = coef.rename(index=lambda s: wrap(humanize(names.get(s, s)), 30),

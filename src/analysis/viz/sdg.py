@@ -9,18 +9,20 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from analysis.viz.style import SEQUENTIAL_CMAP, legend_below, text_colour, wrap
 
 DEMO = "DEMOSTRACIÓN: extractos de planes escritos para el compendio"
 
 
-def _demo_mark(fig: plt.Figure, demo: bool) -> None:
+def _demo_mark(fig: Figure, demo: bool) -> None:
     if demo:
         fig.text(0.99, 0.01, DEMO, ha="right", va="bottom", fontsize=10, color="#b00020", fontweight="bold")
 
 
-def _annotate_shares(ax: plt.Axes, shares: pd.DataFrame, min_share: float = 0.05) -> None:
+def _annotate_shares(ax: Axes, shares: pd.DataFrame, min_share: float = 0.05) -> None:
     """Percentages (no decimals) on the cells of at least ``min_share``, in a colour that reads on them."""
     cmap, norm = ax.collections[0].cmap, ax.collections[0].norm
     for i, row in enumerate(shares.to_numpy()):
@@ -31,7 +33,7 @@ def _annotate_shares(ax: plt.Axes, shares: pd.DataFrame, min_share: float = 0.05
 
 
 def plot_goal_shares(shares: pd.DataFrame, title: str, ylabel: str = "", demo: bool = True,
-                     annotate: bool = True) -> plt.Figure:
+                     annotate: bool = True) -> Figure:
     """Heat map of the share of segments where each SDG (columns 1..17) is detected, per row.
 
     Cells of at least 5 % carry their percentage (9 pt, black or white by contrast); the others
@@ -52,7 +54,7 @@ def plot_goal_shares(shares: pd.DataFrame, title: str, ylabel: str = "", demo: b
     return fig
 
 
-def plot_cooperation(stack: pd.DataFrame, title: str, demo: bool = True) -> plt.Figure:
+def plot_cooperation(stack: pd.DataFrame, title: str, demo: bool = True) -> Figure:
     """Stacked horizontal bars of cooperation mentions per plan, by category; the legend under the bars."""
     d = stack.rename(index=lambda s: wrap(s, 26), columns=lambda s: wrap(s, 30))
     fig, ax = plt.subplots(figsize=(9.5, 0.5 * len(d) + 2.5))

@@ -22,10 +22,10 @@ import textwrap
 from pathlib import Path
 
 import matplotlib as mpl
-import matplotlib.pyplot as plt
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from analysis import paths
@@ -68,7 +68,8 @@ def legend_below(ax: Axes, ncol: int | None = None, title: str | None = None, **
     handles, labels = ax.get_legend_handles_labels()
     if not handles:
         return
-    height_in = ax.get_position().height * ax.figure.get_figheight()
+    fig = ax.get_figure(root=True)
+    height_in = ax.get_position().height * (fig.get_figheight() if fig is not None else 4.5)
     below = 0.62 if ax.get_xlabel() else 0.35  # inches taken by the tick labels (and the axis label)
     ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -below / height_in), frameon=False,
               ncol=ncol or min(len(labels), 4), title=title, **kwargs)
@@ -111,7 +112,7 @@ def panel_title(ax: Axes, index: int, title: str) -> None:
     ax.set_title(f"({'abcdefghijklmnopqrstuvwxyz'[index]}) {title}", loc="left")
 
 
-def small_text(fig: plt.Figure) -> list[str]:
+def small_text(fig: Figure) -> list[str]:
     """Texts of ``fig`` smaller than MIN_FONT points (for tests: a figure should have none)."""
     hidden = {id(a.label) for ax in fig.axes if not ax.axison for a in (ax.xaxis, ax.yaxis)}
 
@@ -120,10 +121,10 @@ def small_text(fig: plt.Figure) -> list[str]:
                 and not (t.axes is not None and not t.axes.axison))
 
     return [f"{t.get_text()!r} ({t.get_fontsize():.1f} pt)" for t in fig.findobj(mpl.text.Text)
-            if shown(t) and t.get_fontsize() < MIN_FONT - 1e-6]
+            if shown(t) and float(t.get_fontsize()) < MIN_FONT - 1e-6]
 
 
-def save_figure(fig: plt.Figure, name: str, folder: Path | None = None) -> list[Path]:
+def save_figure(fig: Figure, name: str, folder: Path | None = None) -> list[Path]:
     """Save ``fig`` as ``<name>.png`` and ``<name>.svg`` under data/processed/figures."""
     folder = folder or paths.FIGURES
     folder.mkdir(parents=True, exist_ok=True)

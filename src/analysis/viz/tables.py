@@ -299,7 +299,7 @@ def _cell(v: Any, col: str, kind: str, decimales: Mapping[str, int], porcentajes
     if isinstance(v, float | np.floating):
         return number_es(float(v), decimales.get(col, 0 if kind == "int" else 2))
     if isinstance(v, pd.Timestamp):
-        return v.date().isoformat()
+        return str(v.date().isoformat())
     return translate(v, col, valores)
 
 

@@ -100,7 +100,7 @@ def _feature_collection(gdf: gpd.GeoDataFrame, simplify: float, digits: int) -> 
     out = gdf.copy()
     if simplify > 0:
         out["geometry"] = out.geometry.simplify(simplify, preserve_topology=True)
-    fc = json.loads(out.to_json(drop_id=True))
+    fc: dict[str, Any] = json.loads(out.to_json(drop_id=True))
     for feature in fc["features"]:
         _round_geometry(feature["geometry"], digits)
     return fc
