@@ -147,3 +147,17 @@ def test_a_legend_inside_the_bars_is_caught() -> None:
     with pytest.raises(AssertionError):
         check_rules(fig)
     assert isinstance(ax.get_legend(), Legend)
+
+
+def test_mostrar_carries_the_alt_text_and_saves(tmp_path) -> None:
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    shown = style.mostrar(fig, "Una recta que sube de izquierda a derecha.", nombre="recta", folder=tmp_path)
+    page = shown._repr_html_()
+    assert 'alt="Una recta que sube de izquierda a derecha."' in page and "data:image/png;base64," in page
+    assert (tmp_path / "recta.png").exists() and (tmp_path / "recta.svg").exists()
+    assert not plt.fignum_exists(fig.number)  # closed: shown once
+    for bad in ("", "01_cobertura_estado.png", "../_images/abc.png"):
+        fig, _ = plt.subplots()
+        with pytest.raises(ValueError, match="alt text"):
+            style.mostrar(fig, bad)

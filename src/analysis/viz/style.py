@@ -9,7 +9,8 @@ alike:
 * :func:`humanize` shows a code (``autoridad_municipal``) as words ("autoridad municipal");
 * :func:`thousands` formats an axis in the Mexican way (12,345; 0.5);
 * :func:`text_colour` picks black or white text for a given background (no dark on dark);
-* :func:`panel_title` numbers the panels of a figure "(a)", "(b)", … so captions can name them.
+* :func:`panel_title` numbers the panels of a figure "(a)", "(b)", … so captions can name them;
+* :func:`mostrar` shows a figure with its alternative text (and saves it), once.
 
 Spanish labels are the caller's job. Each figure is written as PNG (for the book and print) and
 SVG (diffable, compared by nbval) without timestamps, so reruns leave files byte-identical.
@@ -17,11 +18,16 @@ SVG (diffable, compared by nbval) without timestamps, so reruns leave files byte
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 import re
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib as mpl
+import matplotlib.pyplot as plt
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
@@ -122,6 +128,43 @@ def small_text(fig: Figure) -> list[str]:
 
     return [f"{t.get_text()!r} ({t.get_fontsize():.1f} pt)" for t in fig.findobj(mpl.text.Text)
             if shown(t) and float(t.get_fontsize()) < MIN_FONT - 1e-6]
+
+
+@dataclass
+class Figura:
+    """A figure shown with its alternative text: the notebook displays it as HTML
+    (``<img alt="…">``, the PNG inline), so the book's page carries the description a screen
+    reader needs instead of the image's file name."""
+
+    png: bytes
+    alt: str
+    name: str = ""
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.png).decode("ascii")
+        ident = f' id="fig-{html.escape(self.name)}"' if self.name else ""
+        return (f'<figure class="figura"{ident}><img src="data:image/png;base64,{data}" alt="{html.escape(self.alt)}" '
+                f'style="max-width:100%;height:auto"></figure>')
+
+
+def mostrar(fig: Figure, alt: str, nombre: str = "", folder: Path | None = None) -> Figura:
+    """Show ``fig`` in the notebook with the alternative text ``alt`` (Spanish, one or two sentences
+    saying what the figure shows); with ``nombre``, also save it as :func:`save_figure` does. The
+    figure is closed, so the notebook shows it once::
+
+        fig = vds.plot_coverage_by_state(by_state, national["coverage_pct"])
+        plots.mostrar(fig, "Barras horizontales del porcentaje de municipios con vínculos en cada "
+                           "entidad; Baja California y Quintana Roo encabezan.", nombre="01_cobertura_estado")
+    """
+    text = alt.strip()
+    if len(text) < 15 or re.fullmatch(r"\S*[/\\.]\S*", text):
+        raise ValueError(f"mostrar: alt text {alt!r} must describe the figure in words (not a file name).")
+    if nombre:
+        save_figure(fig, nombre, folder)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+    plt.close(fig)
+    return Figura(buf.getvalue(), text, nombre)
 
 
 def save_figure(fig: Figure, name: str, folder: Path | None = None) -> list[Path]:
