@@ -1,14 +1,24 @@
 """The built book in a real browser (Debian's headless Chromium): every page loads its images and
-figures, logs no console error and requests nothing from another host. Screenshots of each page
-are saved in book/_build/screenshots/ for a person to look at."""
+figures, logs no console error and requests nothing from another host; no page shows raw directive
+text, an image whose alt text is a file path, or a table headed with English snake_case column
+names; every table of the narrative pages (book/*.md, including the maps page) has a caption.
+Screenshots of each page are saved in book/_build/screenshots/ for a person to look at.
+
+The notebook chapters still print some tables as raw pandas output and their figures carry the
+file name as alt text; they adopt ``analysis.viz.tables.tabla`` and alt texts chapter by chapter.
+Until then the header, caption and alt-text rules are enforced on the narrative pages and checked,
+as expected failures, on the chapters (``test_chapters_follow_the_table_and_alt_rules``).
+"""
 
 from __future__ import annotations
 
 import functools
 import http.server
+import re
 import shutil
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -81,33 +91,117 @@ def test_the_book_has_the_expected_pages() -> None:
     assert "book/intro.html" in names and "notebooks/00_datos.html" in names, sorted(names)
 
 
-def test_every_page_loads_cleanly_in_chromium(server: str, driver: object) -> None:
+#: Text that only shows when a MyST directive was not parsed (e.g. a fence nested in another).
+RAW_DIRECTIVE = re.compile(r"```\{|^:(file|header-rows|name|label|alt):", re.M)
+#: A table header that is a column name rather than a label: ``n_links``, ``autoridad_municipal``.
+SNAKE_CASE = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")
+#: Alt text that is a path or a file name instead of a description.
+PATH_LIKE = re.compile(r"^\S*[/\\]\S*$|^\S+\.(png|svg|jpe?g|gif|webp)$", re.I)
+
+JS_FACTS = """
+const main = document.querySelector('main') || document.body;
+const tables = Array.from(main.querySelectorAll('table'));
+return {
+  text: main.innerText,
+  broken: Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src),
+  figuresWithoutImg: Array.from(document.querySelectorAll('figure'))
+      .filter(f => !f.querySelector('img, svg, iframe, div.map, table')).length,
+  alts: Array.from(main.querySelectorAll('img')).map(i => i.getAttribute('alt') || ''),
+  headers: tables.flatMap(t => Array.from(t.querySelectorAll('th')).map(th => th.innerText.trim())),
+  uncaptioned: tables.filter(t => !t.querySelector('caption') && !t.closest('figure')
+      && !(t.id && document.querySelector('[for="' + t.id + '"]'))).length,
+};
+"""
+
+
+@dataclass
+class PageFacts:
+    rel: str
+    problems: list[str] = field(default_factory=list)
+    text: str = ""
+    alts: list[str] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+    uncaptioned: int = 0
+
+
+@pytest.fixture(scope="module")
+def visited(server: str, driver: object) -> list[PageFacts]:
+    """Open every page once in Chromium, save a screenshot and collect what the rules look at."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    problems: list[str] = []
-    pages = book_pages()
-    for page in pages:
+    out = []
+    for page in book_pages():
         rel = page.relative_to(HTML).as_posix()
         driver.get_log("performance")  # type: ignore[attr-defined]  # drain
         driver.get(f"{server}/{rel}")  # type: ignore[attr-defined]
-        driver.execute_script("return document.readyState")  # type: ignore[attr-defined]
-        broken = driver.execute_script(  # type: ignore[attr-defined]
-            "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
-        )
-        if broken:
-            problems.append(f"{rel}: images that did not load: {broken}")
-        figures_without_img = driver.execute_script(  # type: ignore[attr-defined]
-            "return Array.from(document.querySelectorAll('figure'))"
-            ".filter(f => !f.querySelector('img, svg, iframe, div.map')).length"
-        )
-        if figures_without_img:
-            problems.append(f"{rel}: {figures_without_img} figure(s) with no image")
+        facts = driver.execute_script(JS_FACTS)  # type: ignore[attr-defined]
+        pf = PageFacts(rel, text=facts["text"], alts=facts["alts"], headers=facts["headers"],
+                       uncaptioned=facts["uncaptioned"])
+        if facts["broken"]:
+            pf.problems.append(f"{rel}: images that did not load: {facts['broken']}")
+        if facts["figuresWithoutImg"]:
+            pf.problems.append(f"{rel}: {facts['figuresWithoutImg']} figure(s) with no image")
         errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]  # type: ignore[attr-defined]
         if errors:
-            problems.append(f"{rel}: console errors: {errors}")
+            pf.problems.append(f"{rel}: console errors: {errors}")
         foreign = [u for u in requested_urls(driver) if urlparse(u).hostname not in {"127.0.0.1", None}
                    and not u.startswith("data:")]
         if foreign:
-            problems.append(f"{rel}: requests to other hosts: {sorted(set(foreign))}")
+            pf.problems.append(f"{rel}: requests to other hosts: {sorted(set(foreign))}")
         driver.save_screenshot(str(SHOTS / (rel.replace("/", "__").removesuffix(".html") + ".png")))  # type: ignore[attr-defined]
-    assert pages, "no pages found"
+        out.append(pf)
+    assert out, "no pages found"
+    return out
+
+
+#: Narrative pages whose tables still lack a caption or a Spanish header (ledger: raw column names;
+#: SDG dictionary: a table without caption). Checked with the chapters until they are fixed.
+PENDING_PAGES = {"book/ledger.html", "book/ods_diccionario.html"}
+
+
+def is_chapter(rel: str) -> bool:
+    """The executed notebooks and the pending pages: they adopt the table helper page by page."""
+    return rel.startswith("notebooks/") or rel in PENDING_PAGES
+
+
+def rule_violations(pf: PageFacts) -> list[str]:
+    """Table headers, captions and alt texts that a reader should never see."""
+    found = [f"{pf.rel}: column name instead of a Spanish header: {h!r}" for h in pf.headers if SNAKE_CASE.match(h)]
+    found += [f"{pf.rel}: alt text is a path or file name: {a!r}" for a in pf.alts if PATH_LIKE.match(a.strip())]
+    if pf.uncaptioned:
+        found.append(f"{pf.rel}: {pf.uncaptioned} table(s) without a caption")
+    return found
+
+
+def test_every_page_loads_cleanly_in_chromium(visited: list[PageFacts]) -> None:
+    problems = [p for pf in visited for p in pf.problems]
     assert not problems, "\n".join(problems)
+
+
+def test_no_page_shows_raw_directive_text(visited: list[PageFacts]) -> None:
+    shown = [f"{pf.rel}: {m.group(0)!r} near {pf.text[max(0, m.start() - 60):m.end() + 60]!r}"
+             for pf in visited for m in [RAW_DIRECTIVE.search(pf.text)] if m]
+    assert not shown, "\n".join(shown)
+
+
+def test_narrative_pages_follow_the_table_and_alt_rules(visited: list[PageFacts]) -> None:
+    pages = [pf for pf in visited if not is_chapter(pf.rel)]
+    assert any(pf.rel == "book/mapas.html" for pf in pages), [pf.rel for pf in pages]
+    found = [v for pf in pages for v in rule_violations(pf)]
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.xfail(reason="los cuadernos aún muestran tablas de pandas sin leyenda y figuras con la ruta como "
+                          "texto alternativo; adoptan analysis.viz.tables.tabla capítulo por capítulo", strict=False)
+def test_chapters_follow_the_table_and_alt_rules(visited: list[PageFacts]) -> None:
+    found = [v for pf in visited if is_chapter(pf.rel) for v in rule_violations(pf)]
+    assert not found, "\n".join(found)
+
+
+def test_the_rules_catch_what_they_describe() -> None:
+    bad = PageFacts("x.html", headers=["n_links", "Vínculos"], alts=["../_images/abc.png"], uncaptioned=1)
+    assert len(rule_violations(bad)) == 3
+    good = PageFacts("x.html", headers=["Vínculos", "Población 2020", "ODS"], alts=["Mapa de México"])
+    assert rule_violations(good) == []
+    assert RAW_DIRECTIVE.search("texto\n```{csv-table} Costos\n:file: benchmarks.csv")
+    assert RAW_DIRECTIVE.search("\n:header-rows: 1")
+    assert not RAW_DIRECTIVE.search("Cuadro 1: costos medidos")

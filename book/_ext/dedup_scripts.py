@@ -27,4 +27,7 @@ def _dedup(app: Any, pagename: str, templatename: str, context: dict[str, Any], 
 
 def setup(app: Any) -> dict[str, Any]:
     app.connect("html-page-context", _dedup, priority=900)
+    # The book's own extension (references in Spanish, citation box): loaded from here so that
+    # _config.yml lists one local extension folder.
+    app.setup_extension("compendio")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

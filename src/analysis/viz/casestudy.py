@@ -5,7 +5,7 @@ May import: ``analysis.util``, ``analysis.analyses.casestudy``, ``analysis.viz.s
 
 from __future__ import annotations
 
-import textwrap
+from typing import Any
 
 import geopandas as gpd
 import matplotlib.pyplot as plt
@@ -17,12 +17,12 @@ from matplotlib.lines import Line2D
 
 from analysis.analyses.casestudy import BJ_CODE, CANCUN_LAT, CANCUN_LON, SCOPE_ES
 from analysis.util.spatial import great_circle_points, split_antimeridian, unwrap_antimeridian
-from analysis.viz.style import SEQUENTIAL_CMAP
+from analysis.viz.style import SEQUENTIAL_CMAP, legend_below, panel_title, thousands, wrap
 
 SCOPE_COLOURS = {"national": "#0072B2", "international": "#D55E00"}  # Okabe-Ito: blue, vermillion
 
 
-def _scope_legend(ax: Axes, **kwargs: object) -> None:
+def _scope_legend(ax: Axes, **kwargs: Any) -> None:
 
     handles = [Line2D([0], [0], color=c, lw=2, label=SCOPE_ES[s]) for s, c in SCOPE_COLOURS.items()]
     ax.legend(handles=handles, title="Alcance", **kwargs)
@@ -35,7 +35,7 @@ def plot_cumulative(cumulative: pd.DataFrame) -> Figure:
         ax.step(cumulative.year, cumulative[scope], where="post", color=colour, lw=2, label=SCOPE_ES[scope])
     ax.step(cumulative.year, cumulative.total, where="post", color="0.3", lw=1.5, ls="--", label="total")
     ax.set(title="Hermanamientos acumulados de Benito Juárez, 1985-2021", xlabel="Año", ylabel="Acuerdos acumulados")
-    ax.legend(title="Alcance", loc="upper left")
+    ax.legend(title="Alcance", loc="upper left")  # the curves start at zero: the upper left is empty
     return fig
 
 
@@ -48,17 +48,19 @@ def plot_per_decade(decades: pd.DataFrame) -> Figure:
         ax.bar(labels, decades[scope], bottom=bottom, color=colour, label=SCOPE_ES[scope])
         bottom += decades[scope].to_numpy()
     ax.set(title="Hermanamientos por década de firma", xlabel="Década", ylabel="Acuerdos")
-    ax.legend(title="Alcance")
+    legend_below(ax, title="Alcance")
     return fig
 
 
 def plot_distances(agreements: pd.DataFrame) -> Figure:
     """Horizontal bars: great-circle distance from Cancún to each partner."""
     data = agreements.sort_values("distance_km")
-    fig, ax = plt.subplots(figsize=(8, 6))
+    fig, ax = plt.subplots(figsize=(8, 6.5))
     ax.barh(data.partner_city, data.distance_km, color=data.scope.map(SCOPE_COLOURS))
     ax.set(title="Distancia ortodrómica desde Cancún a cada ciudad hermana", xlabel="Distancia (km)", ylabel="")
-    _scope_legend(ax, loc="lower right")
+    thousands(ax, "x")
+    _scope_legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.62 / (ax.get_position().height * 6.5)),
+                  ncol=2, frameon=False)
     return fig
 
 
@@ -93,63 +95,89 @@ def plot_links_mexico(agreements: pd.DataFrame, boundaries: gpd.GeoDataFrame) ->
     boundaries[boundaries.inegi_code == BJ_CODE].plot(ax=ax, color="black")
     _draw_links(ax, national, n=32)
     for _, row in national.iterrows():
-        ax.annotate(row.partner_city, (row.partner_lon, row.partner_lat), xytext=(3, 3), textcoords="offset points", fontsize=7)
+        ax.annotate(row.partner_city, (row.partner_lon, row.partner_lat), xytext=(4, 3), textcoords="offset points",
+                    fontsize=9.5, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.8, "lw": 0})
     ax.set(title="Hermanamientos nacionales de Benito Juárez", xlabel="Longitud", ylabel="Latitud",
            xlim=(-118, -86), ylim=(14, 33))
     return fig
 
 
-#: Label anchors (lon, lat) outside the coast for the small municipalities of the north-east.
-LABEL_ANCHORS = {"23003": (-86.35, 21.45), "23005": (-86.35, 21.1), "23011": (-86.35, 20.8), "23001": (-86.35, 20.45)}
+def label_positions(points: pd.DataFrame, lo: float, hi: float, min_gap: float) -> list[float]:
+    """Label heights for points sorted from north to south: as near their own latitude as the
+    minimum gap between labels allows, inside ``[lo, hi]`` (no two labels overlap)."""
+    ys = list(points.sort_values("y", ascending=False).y)
+    out: list[float] = []
+    for y in ys:
+        out.append(min(y, hi) if not out else min(y, out[-1] - min_gap))
+    overflow = lo - out[-1] if out else 0
+    if overflow > 0:  # pushed below the frame: shift the whole column up, keeping the gaps
+        out = [min(hi, y + overflow) for y in out]
+        for i in range(1, len(out)):
+            out[i] = min(out[i], out[i - 1] - min_gap)
+    return out
 
 
-#: Label positions inside the state where the default point makes neighbouring labels overlap.
-LABEL_INSIDE = {"23006": (-88.85, 20.05), "23002": (-88.0, 19.45)}
-
-
-def _label_municipalities(ax: Axes, qroo: gpd.GeoDataFrame) -> None:
-    for _, row in qroo.iterrows():
-        p = row.geometry.representative_point()
-        anchor = LABEL_ANCHORS.get(row.inegi_code)
-        box = {"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.75, "lw": 0}
-        if anchor:
-            ax.annotate(row["name"], (p.x, p.y), xytext=anchor, ha="left", va="center", fontsize=6.5, bbox=box,
-                        arrowprops={"arrowstyle": "-", "color": "0.3", "lw": 0.6})
-        else:
-            x, y = LABEL_INSIDE.get(row.inegi_code, (p.x, p.y))
-            ax.annotate(row["name"], (x, y), ha="center", fontsize=6.5, bbox=box)
+def _label_municipalities(ax: Axes, qroo: gpd.GeoDataFrame, fontsize: float = 9.5) -> None:
+    """Every municipality's name in two columns outside the state (west and east of it), joined to
+    the municipality by a leader line; labels never overlap each other or the map."""
+    pts = qroo.geometry.representative_point()
+    frame = pd.DataFrame({"name": qroo["name"].to_numpy(), "x": pts.x.to_numpy(), "y": pts.y.to_numpy()})
+    minx, miny, maxx, maxy = qroo.total_bounds
+    mid = (minx + maxx) / 2
+    gap = (maxy - miny) / 12
+    for side, part in (("west", frame[frame.x < mid]), ("east", frame[frame.x >= mid])):
+        if part.empty:
+            continue
+        part = part.sort_values("y", ascending=False)
+        heights = label_positions(part, miny, maxy, gap)
+        x_text = minx - 0.25 if side == "west" else maxx + 0.25
+        for (_, row), y_text in zip(part.iterrows(), heights, strict=True):
+            ax.annotate(row["name"], (row.x, row.y), xytext=(x_text, y_text), ha="right" if side == "west" else "left",
+                        va="center", fontsize=fontsize,
+                        arrowprops={"arrowstyle": "-", "color": "0.35", "lw": 0.7, "shrinkA": 2, "shrinkB": 0})
+        ax.plot(part.x, part.y, "o", ms=3, color="white", mec="0.2", mew=0.6, zorder=4)
 
 
 def plot_qroo_choropleth(qroo: gpd.GeoDataFrame) -> Figure:
-    """Three choropleths of the state's municipalities: population 2020, links and links per 100,000."""
-    fig, axes = plt.subplots(1, 3, figsize=(15, 6.5))
-    panels = [("population_2020", "Población 2020 (miles)", 1e-3), ("links", "Vínculos internacionales", 1.0),
-              ("links_per_100k", "Vínculos por 100 000 hab.", 1.0)]
-    for ax, (col, title, scale) in zip(axes, panels, strict=True):
-        qroo.assign(value=qroo[col] * scale).plot(column="value", ax=ax, cmap=SEQUENTIAL_CMAP, edgecolor="white",
-                                                  linewidth=0.6, legend=True,
-                                                  legend_kwds={"shrink": 0.5, "orientation": "horizontal", "pad": 0.08})
-        _label_municipalities(ax, qroo)
-        ax.set(title=title, xlim=(-89.6, -85.3))
+    """Three choropleths of the state's municipalities: (a) population 2020, (b) links and (c) links per
+    100,000 inhabitants. Panel (a) names every municipality, outside the map, with leader lines."""
+    fig, axes = plt.subplots(1, 3, figsize=(16, 7), gridspec_kw={"width_ratios": [2.3, 1, 1], "wspace": 0.02})
+    panels = [("population_2020", "Población 2020", "miles de habitantes", 1e-3),
+              ("links", "Vínculos internacionales", "vínculos", 1.0),
+              ("links_per_100k", "Vínculos por 100 mil habitantes", "vínculos por 100 mil hab.", 1.0)]
+    minx, _, maxx, _ = qroo.total_bounds
+    for i, (ax, (col, title, unit, scale)) in enumerate(zip(axes, panels, strict=True)):
+        qroo.assign(value=qroo[col] * scale).plot(
+            column="value", ax=ax, cmap=SEQUENTIAL_CMAP, edgecolor="white", linewidth=0.6, legend=True,
+            legend_kwds={"shrink": 0.6, "orientation": "horizontal", "pad": 0.04, "label": unit})
+        if i == 0:
+            _label_municipalities(ax, qroo)
+            ax.set_xlim(minx - 1.9, maxx + 1.7)
+        panel_title(ax, i, wrap(title, 24) if i else title)
         ax.set_aspect("equal")
         ax.set_axis_off()
+    for cax in fig.axes[3:]:  # the colour bars: Mexican number format
+        thousands(cax, "x")
     fig.suptitle("Municipios de Quintana Roo", fontweight="bold")
     return fig
 
 
 def plot_timeline(timeline: pd.DataFrame) -> Figure:
     """Institutional timeline: one row per event, a dot at its date and the label beside it."""
-    fig, ax = plt.subplots(figsize=(11, 0.55 * len(timeline) + 1.2))
+    texts = [wrap(f"{d}: {e}", 70) for d, e in zip(timeline.date, timeline.event, strict=True)]
+    lines = np.array([t.count("\n") + 1 for t in texts])
+    step = np.maximum(lines, 1) * 0.5 + 0.35  # room for every line of every label
+    ys = -np.concatenate([[0], np.cumsum((step[:-1] + step[1:]) / 2)])
+    fig, ax = plt.subplots(figsize=(12, 0.42 * step.sum() + 1.4))
     years = timeline.date.map(_decimal_year).to_numpy()
-    ys = -np.arange(len(timeline))
     ax.scatter(years, ys, color="#009E73", s=40, zorder=3)
     mid = (years.min() + years.max()) / 2
-    for x, y, d, e in zip(years, ys, timeline.date, timeline.event, strict=True):
+    for x, y, text in zip(years, ys, texts, strict=True):
         left = x < mid
-        ax.annotate(f"{d}: {textwrap.shorten(e, 80, placeholder='…')}", (x, y), xytext=(8 if left else -8, 0),
-                    textcoords="offset points", ha="left" if left else "right", va="center", fontsize=8)
+        ax.annotate(text, (x, y), xytext=(8 if left else -8, 0),
+                    textcoords="offset points", ha="left" if left else "right", va="center", fontsize=9.5)
     ax.set(title="Cronología institucional de Benito Juárez y de su acción exterior", xlabel="Año",
-           xlim=(years.min() - 2, years.max() + 2), ylim=(ys.min() - 0.8, 0.8))
+           xlim=(years.min() - 2, years.max() + 2), ylim=(ys.min() - step[-1], step[0]))
     ax.get_yaxis().set_visible(False)
     ax.grid(False, axis="y")
     return fig

@@ -11,11 +11,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pycountry
 import seaborn as sns
+from matplotlib.figure import Figure
 from shapely.geometry import MultiLineString
 
 from analysis.analyses.descriptive import gini, lorenz
 from analysis.util.spatial import CRS, great_circle_points, split_antimeridian, unwrap_antimeridian
-from analysis.viz.style import SEQUENTIAL_CMAP
+from analysis.viz.style import SEQUENTIAL_CMAP, legend_below, number_es, panel_title, thousands, wrap
 
 
 def iso3_to_numeric(iso3: str) -> str:
@@ -64,62 +65,67 @@ def link_class(n: pd.Series) -> pd.Series:
     return pd.Categorical(out, categories=labels, ordered=True)
 
 
-def plot_coverage_by_state(by_state: pd.DataFrame, national_pct: float) -> plt.Figure:
+def plot_coverage_by_state(by_state: pd.DataFrame, national_pct: float) -> Figure:
     """Horizontal bars: share of municipalities with at least one link, per state."""
     d = by_state.sort_values(["coverage_pct", "state_name"])
     fig, ax = plt.subplots(figsize=(8, 8))
     ax.barh(d.state_name, d.coverage_pct, color=sns.color_palette()[0])
-    ax.axvline(national_pct, color=sns.color_palette()[1], linestyle="--", label=f"Nacional ({national_pct:.1f} %)")
+    ax.axvline(national_pct, color=sns.color_palette()[1], linestyle="--",
+               label=f"Promedio nacional ({number_es(national_pct, 1)} %)")
     ax.set(xlabel="Municipios con al menos un vínculo internacional (%)", ylabel="",
            title="Cobertura de vínculos internacionales por entidad")
-    ax.legend(loc="lower right")
+    ax.set_ylim(-0.6, len(d) - 0.4)
+    legend_below(ax)
     return fig
 
 
-def plot_size_classes(classes: pd.DataFrame) -> plt.Figure:
+def plot_size_classes(classes: pd.DataFrame) -> Figure:
     """Two panels: coverage (%) and links per 100,000 inhabitants, by population size class."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    labels = classes.size_class.astype(str)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    labels = [wrap(lab, 12) for lab in classes.size_class.astype(str)]
     axes[0].bar(labels, classes.coverage_pct, color=sns.color_palette()[0])
-    axes[0].set(ylabel="Municipios con vínculo (%)", xlabel="Tamaño de población (habitantes, 2020)",
-                title="Cobertura")
+    axes[0].set(ylabel="Municipios con vínculo (%)", xlabel="Tamaño de población (habitantes, 2020)")
+    panel_title(axes[0], 0, "Cobertura")
     axes[1].bar(labels, classes.links_per_100k, color=sns.color_palette()[2])
-    axes[1].set(ylabel="Vínculos por 100 000 habitantes", xlabel="Tamaño de población (habitantes, 2020)",
-                title="Tasa por población")
-    for ax in axes:
-        ax.tick_params(axis="x", rotation=30)
+    axes[1].set(ylabel="Vínculos por 100 mil habitantes", xlabel="Tamaño de población (habitantes, 2020)")
+    panel_title(axes[1], 1, "Tasa por población")
     fig.suptitle("Vínculos internacionales por tamaño de municipio")
     fig.tight_layout()
     return fig
 
 
-def plot_partners(partners: pd.DataFrame, regions: pd.DataFrame, n: int = 15) -> plt.Figure:
+def plot_partners(partners: pd.DataFrame, regions: pd.DataFrame, n: int = 15) -> Figure:
     """Top partner countries and links by M49 sub-region."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 5))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 6))
     top = partners.head(n).iloc[::-1]
-    axes[0].barh(top.country_name_es, top.n_links, color=sns.color_palette()[0])
-    axes[0].set(xlabel="Vínculos", title=f"Los {n} países socios principales")
+    axes[0].barh([wrap(c, 22) for c in top.country_name_es], top.n_links, color=sns.color_palette()[0])
+    axes[0].set(xlabel="Vínculos")
+    panel_title(axes[0], 0, f"Los {n} países socios principales")
     reg = regions.iloc[::-1]
-    axes[1].barh(reg.subregion_es, reg.n_links, color=sns.color_palette()[3])
-    axes[1].set(xlabel="Vínculos", title="Por subregión (ONU, M49)")
+    axes[1].barh([wrap(r, 26) for r in reg.subregion_es], reg.n_links, color=sns.color_palette()[3])
+    axes[1].set(xlabel="Vínculos")
+    panel_title(axes[1], 1, "Por subregión (ONU, M49)")
+    for ax in axes:
+        thousands(ax, "x")
     fig.tight_layout()
     return fig
 
 
-def plot_lorenz(curves: dict[str, pd.Series]) -> plt.Figure:
+def plot_lorenz(curves: dict[str, pd.Series]) -> Figure:
     """Lorenz curves with the Gini coefficient of each series in the legend."""
     fig, ax = plt.subplots(figsize=(5.5, 5.5))
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="Igualdad perfecta")
     for label, values in curves.items():
         x, y = lorenz(values)
-        ax.plot(x, y, label=f"{label} (Gini = {gini(values):.2f})", drawstyle="steps-post" if len(x) < 50 else None)
-    ax.set(xlabel="Proporción acumulada de unidades (de menos a más vínculos)",
+        ax.plot(x, y, label=f"{label} (Gini = {number_es(gini(values), 2)})",
+                drawstyle="steps-post" if len(x) < 50 else None)
+    ax.set(xlabel=wrap("Proporción acumulada de unidades (de menos a más vínculos)", 40),
            ylabel="Proporción acumulada de vínculos", title="Concentración de los vínculos internacionales")
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper left")  # the upper-left triangle is empty: a Lorenz curve lies below the diagonal
     return fig
 
 
-def plot_choropleth(boundaries: gpd.GeoDataFrame, by_muni: pd.DataFrame) -> plt.Figure:
+def plot_choropleth(boundaries: gpd.GeoDataFrame, by_muni: pd.DataFrame) -> Figure:
     """National municipal map of the number of links, in classes (0, 1, 2-3, 4-9, 10+)."""
     gdf = boundaries.merge(by_muni[["inegi_code", "n_links"]], on="inegi_code", how="left")
     gdf["clase"] = link_class(gdf.n_links.fillna(0))
@@ -129,14 +135,14 @@ def plot_choropleth(boundaries: gpd.GeoDataFrame, by_muni: pd.DataFrame) -> plt.
         part = gdf[gdf.clase == lab]
         if not part.empty:
             part.plot(ax=ax, color=colour, linewidth=0.05, edgecolor="#999999")
-        ax.scatter([], [], color=colour, marker="s", label=f"{lab} ({len(part)})")
-    ax.legend(title="Vínculos (municipios)", loc="lower left", frameon=True)
+        ax.scatter([], [], color=colour, marker="s", label=f"{lab} ({number_es(len(part))})")
+    ax.legend(title="Vínculos (número de municipios)", loc="lower left", frameon=True)  # over the Pacific
     ax.set_axis_off()
     ax.set_title("Vínculos internacionales por municipio")
     return fig
 
 
-def plot_world_links(world: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) -> plt.Figure:
+def plot_world_links(world: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) -> Figure:
     """World map with one great-circle line per link (state-level links in another colour)."""
     fig, ax = plt.subplots(figsize=(11, 5.5))
     parts = world.explode(index_parts=False)
@@ -148,9 +154,9 @@ def plot_world_links(world: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) -> plt.Fi
         part = lines[lines.level == level]
         if not part.empty:
             part.plot(ax=ax, color=colour, linewidth=0.4, alpha=0.35)
-        ax.plot([], [], color=colour, label=f"{label} ({len(part)})")
+        ax.plot([], [], color=colour, label=f"{label} ({number_es(len(part))})")
     ax.set(xlim=(-180, 180), ylim=(-60, 85))
     ax.set_axis_off()
-    ax.legend(loc="lower left", title="Vínculos")
+    ax.legend(loc="lower left", title="Vínculos")  # over the South Pacific, where no line goes
     ax.set_title("Vínculos internacionales de gobiernos locales y estatales de México")
     return fig

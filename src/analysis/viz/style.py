@@ -1,17 +1,38 @@
 """One figure style for the whole compendium, and deterministic figure files.
 
-Spanish labels are the caller's job; this module fixes the theme (seaborn "whitegrid", the
-colour-blind-safe palette), and writes each figure as PNG (for the book and print) and SVG
-(diffable, compared by nbval) without timestamps, so reruns leave files byte-identical.
+The theme (seaborn "whitegrid", the colour-blind-safe palette, no text smaller than
+:data:`MIN_FONT` points) and the helpers every chapter's figures use, so that all figures read
+alike:
+
+* :func:`legend_below` puts a legend under the axes, where it cannot cover bars or lines;
+* :func:`wrap` breaks long labels over lines instead of cutting them with "…";
+* :func:`humanize` shows a code (``autoridad_municipal``) as words ("autoridad municipal");
+* :func:`thousands` formats an axis in the Mexican way (12,345; 0.5);
+* :func:`text_colour` picks black or white text for a given background (no dark on dark);
+* :func:`panel_title` numbers the panels of a figure "(a)", "(b)", … so captions can name them;
+* :func:`mostrar` shows a figure with its alternative text (and saves it), once.
+
+Spanish labels are the caller's job. Each figure is written as PNG (for the book and print) and
+SVG (diffable, compared by nbval) without timestamps, so reruns leave files byte-identical.
 """
 
 from __future__ import annotations
 
+import base64
+import html
+import io
+import re
+import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from analysis import paths
 
@@ -19,6 +40,9 @@ PALETTE = "colorblind"
 #: Sequential colour map for choropleths (perceptually uniform, readable in grey and by
 #: readers with colour-vision deficiencies).
 SEQUENTIAL_CMAP = "viridis"
+#: The smallest text a figure may carry (points), labels and annotations included.
+MIN_FONT = 9
+SNAKE = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
 
 
 def set_theme() -> None:
@@ -32,18 +56,126 @@ def set_theme() -> None:
             "svg.hashsalt": "compendio",  # stable ids inside SVG files
             "svg.fonttype": "none",
             "axes.titleweight": "bold",
+            "axes.titlesize": 12,
+            "axes.labelsize": 10.5,
+            "xtick.labelsize": 10,
+            "ytick.labelsize": 10,
+            "legend.fontsize": 10,
+            "legend.title_fontsize": 10,
+            "font.size": 10,
             "figure.figsize": (8, 4.5),
+            "axes.formatter.use_locale": False,
         }
     )
 
 
-def save_figure(fig: plt.Figure, name: str, folder: Path | None = None) -> list[Path]:
+def legend_below(ax: Axes, ncol: int | None = None, title: str | None = None, **kwargs: object) -> None:
+    """A legend centred under the axes (outside the plotting area), in one or more columns."""
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return
+    fig = ax.get_figure(root=True)
+    height_in = ax.get_position().height * (fig.get_figheight() if fig is not None else 4.5)
+    below = 0.62 if ax.get_xlabel() else 0.35  # inches taken by the tick labels (and the axis label)
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -below / height_in), frameon=False,
+              ncol=ncol or min(len(labels), 4), title=title, **kwargs)
+
+
+def wrap(label: object, width: int = 28) -> str:
+    """Break a long label over several lines (never cut it)."""
+    return "\n".join(textwrap.wrap(str(label), width=width, break_long_words=False)) or str(label)
+
+
+def humanize(code: object) -> str:
+    """A snake_case code as words: ``autoridad_municipal`` → "autoridad municipal"; other text unchanged."""
+    text = str(code)
+    return text.replace("_", " ") if SNAKE.match(text) else text
+
+
+def number_es(value: float, decimals: int = 0) -> str:
+    """Mexican number format: comma for thousands, point for decimals."""
+    return f"{value:,.{decimals}f}"
+
+
+def thousands(ax: Axes, axis: str = "x", decimals: int = 0) -> None:
+    """Tick labels in the Mexican format (12,345)."""
+    fmt = FuncFormatter(lambda v, _pos: number_es(v, decimals))
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
+
+
+def text_colour(background: object) -> str:
+    """Black or white, whichever reads better on ``background`` (relative luminance, WCAG)."""
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in to_rgb(background))  # type: ignore[arg-type]
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "black" if luminance > 0.179 else "white"
+
+
+def panel_title(ax: Axes, index: int, title: str) -> None:
+    """Title a panel "(a) …", "(b) …" so that a caption can refer to it by letter."""
+    ax.set_title(f"({'abcdefghijklmnopqrstuvwxyz'[index]}) {title}", loc="left")
+
+
+def small_text(fig: Figure) -> list[str]:
+    """Texts of ``fig`` smaller than MIN_FONT points (for tests: a figure should have none)."""
+    hidden = {id(a.label) for ax in fig.axes if not ax.axison for a in (ax.xaxis, ax.yaxis)}
+
+    def shown(t: mpl.text.Text) -> bool:
+        return (bool(t.get_text().strip()) and t.get_visible() and id(t) not in hidden
+                and not (t.axes is not None and not t.axes.axison))
+
+    return [f"{t.get_text()!r} ({t.get_fontsize():.1f} pt)" for t in fig.findobj(mpl.text.Text)
+            if shown(t) and float(t.get_fontsize()) < MIN_FONT - 1e-6]
+
+
+@dataclass
+class Figura:
+    """A figure shown with its alternative text: the notebook displays it as HTML
+    (``<img alt="…">``, the PNG inline), so the book's page carries the description a screen
+    reader needs instead of the image's file name."""
+
+    png: bytes
+    alt: str
+    name: str = ""
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.png).decode("ascii")
+        ident = f' id="fig-{html.escape(self.name)}"' if self.name else ""
+        return (f'<figure class="figura"{ident}><img src="data:image/png;base64,{data}" alt="{html.escape(self.alt)}" '
+                f'style="max-width:100%;height:auto"></figure>')
+
+
+def mostrar(fig: Figure, alt: str, nombre: str = "", folder: Path | None = None) -> Figura:
+    """Show ``fig`` in the notebook with the alternative text ``alt`` (Spanish, one or two sentences
+    saying what the figure shows); with ``nombre``, also save it as :func:`save_figure` does. The
+    figure is closed, so the notebook shows it once::
+
+        fig = vds.plot_coverage_by_state(by_state, national["coverage_pct"])
+        plots.mostrar(fig, "Barras horizontales del porcentaje de municipios con vínculos en cada "
+                           "entidad; Baja California y Quintana Roo encabezan.", nombre="01_cobertura_estado")
+    """
+    text = alt.strip()
+    if len(text) < 15 or re.fullmatch(r"\S*[/\\.]\S*", text):
+        raise ValueError(f"mostrar: alt text {alt!r} must describe the figure in words (not a file name).")
+    if nombre:
+        save_figure(fig, nombre, folder)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+    plt.close(fig)
+    return Figura(buf.getvalue(), text, nombre)
+
+
+def save_figure(fig: Figure, name: str, folder: Path | None = None) -> list[Path]:
     """Save ``fig`` as ``<name>.png`` and ``<name>.svg`` under data/processed/figures."""
     folder = folder or paths.FIGURES
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for ext, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
         target = folder / f"{name}.{ext}"
-        fig.savefig(target, format=ext, metadata=meta)
+        tmp = target.with_name(f".{target.name}.tmp")
+        fig.savefig(tmp, format=ext, metadata=meta)
+        tmp.replace(target)  # atomic: a reader never sees half a figure
         out.append(target)
     return out

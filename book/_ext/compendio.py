@@ -1,0 +1,537 @@
+"""Sphinx extension of the compendium: Spanish author-year references, the citation box, the version.
+
+What it adds to the book (Jupyter Book 1, sphinxcontrib-bibtex 2):
+
+* ``bibtex_default_style = "compendio"``: a pybtex formatting style that lists every reference in
+  author-year order, in Spanish (``y`` between authors, ``En``, ``ed./eds.``, ``pp.``,
+  ``Tesis doctoral``, ``Disponible en ... (consultado el ...)``), keeps titles as written (BibTeX's
+  lower-casing of titles would break proper nouns) and prints the ``addendum`` field, which the
+  bibliography uses for what the reader must know about an entry (unverified year, unpublished
+  document). Entries without author are listed by their title.
+* ``bibtex_reference_style = "author_year_es"``: the author-year citations of sphinxcontrib-bibtex
+  with round brackets and ``y``: ``(Keohane y Nye, 1977)``; ``{cite:t}`` gives ``Keohane y Nye
+  (1977)``. An entry without author is cited by its ``shorttitle`` (e.g. the two unpublished
+  documents the compendium starts from: ``(Resumen de tesis inédita, s.f.)``).
+* CSS: the bibliography hides sphinxcontrib-bibtex's running numbers (the list is author-year) and
+  uses a hanging indent; numbered table captions ("Cuadro N") for the tables written by
+  ``analysis.viz.tables.tabla``.
+* ``{como-citar}`` directive: a box with the recommended citation and a BibTeX entry, generated at
+  build time from ``CITATION.cff`` (authors, title, version, date, repository URL when present).
+* ``{version-libro}`` directive: one line with the version (CITATION.cff) and the build date.
+* ``{cuadro-benchmarks}`` directive: ``csv-table`` for ``book/benchmarks.csv`` (written in English by
+  ``python -m analysis bench``) shown in Spanish, numbered by Sphinx like every other table.
+
+* The repository: ``repository-code`` in CITATION.cff is the one setting. Set, it gives the
+  repository button, the Binder launch button (JupyterLab) on every chapter and thebe's Binder
+  address; unset, there is no button, no launch link and no repository address in the pages.
+
+It is loaded by ``dedup_scripts`` (``app.setup_extension``), so the book's ``_config.yml`` needs
+no entry of its own.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from docutils import nodes
+from docutils.parsers.rst import Directive
+from docutils.parsers.rst.directives.tables import CSVTable
+from pybtex.plugin import register_plugin
+from pybtex.richtext import Symbol, Text
+from pybtex.style.formatting import BaseStyle, toplevel
+from pybtex.style.labels import BaseLabelStyle
+from pybtex.style.sorting.author_year_title import SortingStyle as AuthorYearTitleSorting
+from pybtex.style.template import (
+    field as bfield,
+)
+from pybtex.style.template import (
+    first_of,
+    href,
+    join,
+    names,
+    node,
+    optional,
+    optional_field,
+    sentence,
+    tag,
+)
+from sphinxcontrib.bibtex.plugin import register_plugin as register_bibtex_plugin
+from sphinxcontrib.bibtex.style.referencing import BracketStyle, PersonStyle
+from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
+from sphinxcontrib.bibtex.style.template import names as cite_names
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+CITATION = ROOT / "CITATION.cff"
+
+
+# --- Bibliography: Spanish author-year list -------------------------------------------------------
+
+def _dashify(text: Text) -> Text:
+    return Text(Symbol("ndash")).join(text.split(re.compile(r"-+")))
+
+
+PAGES = bfield("pages", apply_func=_dashify)
+
+
+@node
+def creators(children: Any, data: dict[str, Any]) -> Text:
+    """``Autor, A. y Autor, B. (año).`` — editors with ``(ed.)``/``(eds.)``; nothing if neither."""
+    e = data["entry"]
+    year = join["(", bfield("year"), ")"]
+    people = names("author", sep=", ", sep2=" y ", last_sep=" y ")
+    if "author" in e.persons:
+        return sentence(sep=" ")[people, year].format_data(data)
+    if "editor" in e.persons:
+        word = "(ed.)" if len(e.persons["editor"]) == 1 else "(eds.)"
+        eds = names("editor", sep=", ", sep2=" y ", last_sep=" y ")
+        return sentence(sep=" ")[eds, word, year].format_data(data)
+    return Text()
+
+
+def _edition(e: Any) -> str:
+    ed = e.fields.get("edition", "")
+    if not ed or ed.lower() in {"1", "primera"}:
+        return ""
+    return f"{ed}.ª ed." if ed.isdigit() else f"{ed} ed."
+
+
+class EtiquetaClave(BaseLabelStyle):
+    """The BibTeX key as label: unique across the bibliography's sections (the list hides labels)."""
+
+    def format_labels(self, sorted_entries: Any) -> Any:
+        for entry in sorted_entries:
+            yield entry.key
+
+
+def _plain(text: str) -> str:
+    """Sort key: no braces, no accents, lower case (Dávila before Duchacek)."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("{", "").replace("}", ""))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+class OrdenAutorAnio(AuthorYearTitleSorting):
+    """Author (or editor, or title when there is neither), then year, then title; accents ignored."""
+
+    def sorting_key(self, entry: Any) -> tuple[str, str, str]:
+        people = entry.persons.get("author") or entry.persons.get("editor")
+        who = self.persons_key(people) if people else entry.fields.get("title", "")
+        return (_plain(who), entry.fields.get("year", ""), _plain(entry.fields.get("title", "")))
+
+
+class EstiloCompendio(BaseStyle):
+    """Author-year bibliography in Spanish (close to APA 7, in the language of the book)."""
+
+    default_name_style = "lastfirst"
+    default_sorting_style = "autor_anio_es"
+    default_label_style = "clave"
+
+    def _head(self, e: Any, title: Any) -> list[Any]:
+        """Creators then title; without creators, the short title (or the title) leads and takes the year."""
+        if "author" in e.persons or "editor" in e.persons:
+            return [creators, sentence[title]]
+        if "shorttitle" in e.fields:  # cited in the text by its short title: the list leads with it
+            return [sentence(sep=" ")[bfield("shorttitle"), join["(", bfield("year"), ")"]], sentence[title]]
+        return [sentence(sep=" ")[title, join["(", bfield("year"), ")"]]]
+
+    def _tail(self, e: Any) -> list[Any]:
+        web: Any
+        if "doi" in e.fields:
+            doi = join["https://doi.org/", bfield("doi", raw=True)]
+            web = sentence[href(doi)[doi]]
+        elif "url" in e.fields:
+            url = bfield("url", raw=True)
+            web = sentence(sep=" ")["Disponible en", href(url)[url],
+                                    optional[join["(consultado el ", bfield("urldate"), ")"]]]
+        else:
+            web = Text()
+        return [sentence[optional_field("addendum")], web]
+
+    def get_article_template(self, e: Any) -> Any:
+        vol = (join[bfield("volume"), optional["(", bfield("number"), ")"]] if "volume" in e.fields
+               else optional[join["núm. ", bfield("number")]])
+        journal = sentence[tag("em")[bfield("journal")], vol, optional[PAGES]]
+        return toplevel[(*self._head(e, bfield("title")), journal, *self._tail(e))]
+
+    def get_book_template(self, e: Any) -> Any:
+        title = join(sep=" ")[tag("em")[bfield("title")], optional[join["(", _edition(e), ")"]] if _edition(e) else ""]
+        series = optional[sentence(sep=" ")[bfield("series"), optional[join["vol. ", bfield("volume")]]]]
+        vol = "" if "series" in e.fields else optional[sentence[join["Vol. ", bfield("volume")]]]
+        pub = sentence(sep=": ")[optional_field("address"), bfield("publisher")]
+        return toplevel[(*self._head(e, title), series, vol, pub, *self._tail(e))]
+
+    def get_incollection_template(self, e: Any) -> Any:
+        eds = optional[join(sep=" ")[names("editor", sep=", ", sep2=" y ", last_sep=" y "),
+                                      "(ed.)" if len(e.persons.get("editor", [])) == 1 else "(eds.)"]]
+        where = sentence(sep=" ")["En", join(sep=", ")[eds, tag("em")[bfield("booktitle")]],
+                                  optional[join["(pp. ", PAGES, ")"]]]
+        pub = sentence(sep=": ")[optional_field("address"), bfield("publisher")]
+        return toplevel[(*self._head(e, bfield("title")), where, pub, *self._tail(e))]
+
+    def get_techreport_template(self, e: Any) -> Any:
+        title = join(sep=" ")[tag("em")[bfield("title")],
+                              optional[join["(", first_of[optional_field("type"), "Informe técnico"],
+                                            optional[join[" núm. ", bfield("number")]], ")"]]]
+        inst = sentence(sep=", ")[bfield("institution"), optional_field("address")]
+        return toplevel[(*self._head(e, title), inst, *self._tail(e))]
+
+    def get_phdthesis_template(self, e: Any) -> Any:
+        title = join(sep=" ")[tag("em")[bfield("title")],
+                              join["[", first_of[optional_field("type"), "Tesis doctoral"], "]"]]
+        return toplevel[(*self._head(e, title), sentence[bfield("school")], *self._tail(e))]
+
+    def get_mastersthesis_template(self, e: Any) -> Any:
+        title = join(sep=" ")[tag("em")[bfield("title")],
+                              join["[", first_of[optional_field("type"), "Tesis de maestría"], "]"]]
+        return toplevel[(*self._head(e, title), sentence[bfield("school")], *self._tail(e))]
+
+    def get_misc_template(self, e: Any) -> Any:
+        return toplevel[(*self._head(e, tag("em")[bfield("title")]), sentence[optional_field("howpublished")],
+                         *self._tail(e))]
+
+    get_unpublished_template = get_misc_template
+    get_online_template = get_misc_template
+    get_manual_template = get_misc_template
+    get_booklet_template = get_misc_template
+
+    def get_inbook_template(self, e: Any) -> Any:
+        return self.get_incollection_template(e)
+
+    def get_inproceedings_template(self, e: Any) -> Any:
+        return self.get_incollection_template(e)
+
+
+# --- In-text citations: author-year, Spanish ---------------------------------------------------
+
+def _round() -> BracketStyle:
+    return BracketStyle(left="(", right=")", sep="; ")
+
+
+@dataclass
+class PersonStyleES(PersonStyle):
+    """``y`` between authors, ``et al.`` from three; an entry without creators by its short title."""
+
+    sep2: Any = " y "
+    last_sep: Any = " y "
+    other: Any = field(default_factory=lambda: Text(" et al."))
+
+    def author_or_editor_or_title(self, full: bool) -> Any:
+        other = None if full else self.other
+        return first_of[
+            optional[cite_names("author", sep=self.sep, sep2=self.sep2, last_sep=self.last_sep, other=other)],
+            optional[cite_names("editor", sep=self.sep, sep2=self.sep2, last_sep=self.last_sep, other=other)],
+            optional_field("shorttitle"),
+            bfield("title"),
+        ]
+
+
+@dataclass
+class AutorAnio(AuthorYearReferenceStyle):
+    """(Autor, año) and Autor (año), in Spanish."""
+
+    bracket_textual: BracketStyle = field(default_factory=_round)
+    bracket_parenthetical: BracketStyle = field(default_factory=_round)
+    bracket_author: BracketStyle = field(default_factory=_round)
+    bracket_label: BracketStyle = field(default_factory=_round)
+    bracket_year: BracketStyle = field(default_factory=_round)
+    person: PersonStyle = field(default_factory=PersonStyleES)
+
+
+register_plugin("pybtex.style.labels", "clave", EtiquetaClave)
+register_plugin("pybtex.style.sorting", "autor_anio_es", OrdenAutorAnio)
+register_plugin("pybtex.style.formatting", "compendio", EstiloCompendio)
+register_bibtex_plugin("sphinxcontrib.bibtex.style.referencing", "author_year_es", AutorAnio)
+
+
+# --- CITATION.cff: version, citation box -------------------------------------------------------
+
+def read_citation(path: Path = CITATION) -> dict[str, Any]:
+    """CITATION.cff as a dict; a clear error naming the file if it is missing or malformed."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: the book's citation box is generated from it; restore CITATION.cff.") from None
+    for key in ("title", "authors", "version"):
+        if not data or key not in data:
+            raise ValueError(f"{path}: field {key!r} is missing; the citation box needs title, authors and version.")
+    return data
+
+
+def author_names(cff: dict[str, Any]) -> list[str]:
+    out = []
+    for a in cff["authors"]:
+        if "family-names" in a:
+            out.append(" ".join(p for p in (a.get("given-names"), a.get("name-particle"), a["family-names"]) if p))
+        elif "name" in a:
+            out.append(a["name"])
+    return out
+
+
+def build_date() -> str:
+    """The build date, or SOURCE_DATE_EPOCH's when set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    day = dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch else dt.datetime.now(dt.UTC).date()
+    return day.isoformat()
+
+
+def citation_text(cff: dict[str, Any]) -> str:
+    authors = author_names(cff)
+    who = ", ".join(authors[:-1]) + " y " + authors[-1] if len(authors) > 1 else authors[0]
+    year = str(cff.get("date-released", ""))[:4] or "s.f."
+    url = cff.get("repository-code") or cff.get("url")
+    doi = cff.get("doi")
+    text = f"{who} ({year}). {cff['title']} (versión {cff['version']}) [software y libro]."
+    if doi:
+        text += f" https://doi.org/{doi}"
+    elif url:
+        text += f" {url}"
+    return text
+
+
+def citation_bibtex(cff: dict[str, Any]) -> str:
+    authors = " and ".join("{" + a + "}" if " " in a and "," not in a and len(a.split()) > 3 else a
+                           for a in author_names(cff))
+    year = str(cff.get("date-released", ""))[:4]
+    fields = [("author", authors), ("title", "{" + cff["title"] + "}"), ("version", str(cff["version"])),
+              ("year", year)]
+    if cff.get("repository-code") or cff.get("url"):
+        fields.append(("url", cff.get("repository-code") or cff.get("url")))
+    if cff.get("doi"):
+        fields.append(("doi", cff["doi"]))
+    body = ",\n".join(f"  {k:<7} = {{{v}}}" for k, v in fields if v)
+    return f"@software{{compendio_municipios,\n{body}\n}}"
+
+
+class ComoCitar(Directive):
+    """A "Cómo citar" box from CITATION.cff: the recommended citation and a BibTeX entry."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        cff = read_citation()
+        env = self.state.document.settings.env
+        env.note_dependency(str(CITATION))
+        box = nodes.admonition(classes=["tip", "como-citar"])
+        box += nodes.title(text="Cómo citar este compendio")
+        box += nodes.paragraph(text=citation_text(cff))
+        box += nodes.paragraph(text="En BibTeX:")
+        box += nodes.literal_block(text=citation_bibtex(cff), language="bibtex")
+        box += nodes.paragraph(text=f"Versión {cff['version']}; libro construido el {build_date()}. "
+                                    "Los datos se generan de CITATION.cff, en la raíz del repositorio.")
+        return [box]
+
+
+class VersionLibro(Directive):
+    """One line: authors, version and build date."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        cff = read_citation()
+        self.state.document.settings.env.note_dependency(str(CITATION))
+        authors = ", ".join(author_names(cff))
+        url = cff.get("repository-code")
+        para = nodes.paragraph(classes=["version-libro"])
+        para += nodes.Text(f"{authors}. Versión {cff['version']} ({cff.get('date-released', 's.f.')}); "
+                           f"libro construido el {build_date()}.")
+        if url:
+            para += nodes.Text(" Repositorio: ")
+            para += nodes.reference(text=url, refuri=url)
+            para += nodes.Text(".")
+        return [para]
+
+
+# --- The benchmark table (book/benchmarks.csv, written by `python -m analysis bench`) in Spanish -------
+
+#: Column headers of benchmarks.csv.
+BENCH_HEADERS = {"group": "Grupo", "metric": "Medida", "value": "Valor", "unit": "Unidad",
+                 "repeats": "Repeticiones", "note": "Nota"}
+#: Spanish for the words benchmarks.csv is written in (groups, measures, units, notes).
+BENCH_ES = {
+    "pipeline": "cuadernos", "book": "libro", "escala": "escala", "nlp": "codificación", "sdg": "ODS",
+    "partners": "socios", "memory": "memoria", "machine": "máquina",
+    "cold run (every notebook executed)": "ejecución en frío (todos los cuadernos)",
+    "rerun with nothing changed": "reejecución sin cambios",
+    "cold / rerun": "frío / reejecución",
+    "book build alone (all pages)": "construcción del libro (todas las páginas)",
+    "words coded (generated corpus)": "palabras codificadas (corpus generado)",
+    "wall time": "tiempo de pared",
+    "throughput": "rendimiento",
+    "peak RSS total (parent + workers)": "pico de memoria total (principal + procesos)",
+    "peak RSS, parent": "pico de memoria, proceso principal",
+    "peak RSS, workers (sum)": "pico de memoria, procesos de trabajo (suma)",
+    "bare spaCy pass": "paso de spaCy solo",
+    "segmentation + coding": "segmentación y codificación",
+    "coding time / bare spaCy time": "tiempo de codificación / tiempo de spaCy solo",
+    "classification throughput": "rendimiento de la clasificación",
+    "index build": "construcción del índice",
+    "recommendation latency (median)": "latencia de una recomendación (mediana)",
+    "peak RSS, benchmark process": "pico de memoria, proceso de medición",
+    "peak RSS, largest command started": "pico de memoria, mayor orden lanzada",
+    "cores": "núcleos",
+    "s": "s", "ms": "ms", "MB": "MB", "ratio": "razón", "words": "palabras", "words/s": "palabras/s",
+    "texts/s": "textos/s",
+    "no notebook re-executed": "ningún cuaderno se vuelve a ejecutar",
+    "pipeline, kernels, book": "cuadernos, núcleos de Jupyter, libro",
+}
+_BENCH_PATTERNS = [
+    (re.compile(r"^(\d+) processes, (\d+) chunks$"), r"\1 procesos, \2 trozos"),
+    (re.compile(r"^goal: under (.+)$"), r"meta: menos de \1"),
+    (re.compile(r"^largest worker (.+)$"), r"el mayor proceso, \1"),
+    (re.compile(r"^([\d,]+) generated words$"), r"\1 palabras generadas"),
+    (re.compile(r"^([\d,]+) short texts$"), r"\1 textos breves"),
+    (re.compile(r"^(\d+) queries each$"), r"\1 consultas cada una"),
+]
+
+
+def bench_es(text: str) -> tuple[str, bool]:
+    """Spanish for a word or phrase of benchmarks.csv; (text, False) when there is none."""
+    if text in BENCH_ES:
+        return BENCH_ES[text], True
+    for pattern, repl in _BENCH_PATTERNS:
+        if pattern.match(text):
+            return pattern.sub(repl, text), True
+    if text.startswith("Python "):
+        return text, True
+    return text, False
+
+
+def bench_value(value: str) -> str:
+    """Mexican number format with a precision that suits the size of the value."""
+    try:
+        v = float(value)
+    except ValueError:
+        return value
+    if v.is_integer():
+        return f"{v:,.0f}"
+    return f"{v:,.1f}" if abs(v) >= 100 else f"{v:,.2f}" if abs(v) >= 1 else f"{v:,.3f}"
+
+
+class CuadroBenchmarks(CSVTable):
+    """``csv-table`` for benchmarks.csv in Spanish: headers, words and numbers translated at build time.
+
+    A word without translation stays as written and is reported as a warning (the build uses -W),
+    naming the text to add to ``BENCH_ES``.
+    """
+
+    def get_csv_data(self) -> tuple[list[str], str]:
+        path = Path(self.state.document.current_source).parent / self.options["file"]
+        self.state.document.settings.env.note_dependency(str(path))
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(BENCH_HEADERS.values())
+        missing = set()
+        for row in rows:
+            cells = []
+            for key in BENCH_HEADERS:
+                text = (row.get(key) or "").strip()
+                if key in {"value", "repeats"}:
+                    cells.append(bench_value(text))
+                    continue
+                es, ok = bench_es(text) if text else ("", True)
+                if not ok:
+                    missing.add(text)
+                cells.append(es)
+            writer.writerow(cells)
+        for text in sorted(missing):
+            self.state.document.reporter.warning(
+                f"{path.name}: no Spanish for {text!r}; add it to BENCH_ES in book/_ext/compendio.py.", line=self.lineno)
+        return out.getvalue().splitlines(), str(path)
+
+
+# --- Repository, Binder and thebe: one setting, ``repository-code`` in CITATION.cff ----------------
+
+LAUNCH_KEYS = ("binderhub_url", "jupyterhub_url", "colab_url", "deepnote_url", "jupyterlite_url")
+
+
+def repository_url() -> str:
+    return str(read_citation().get("repository-code") or "").strip()
+
+
+def _configure_repository(app: Any, config: Any) -> None:
+    """With ``repository-code`` set: repository button, Binder (JupyterLab) on the chapters, thebe's
+    Binder pointing to the repository. Unset: no button, no launch link, no repository address at
+    all (Jupyter Book's default would name its own repository and thebe a template one)."""
+    url = repository_url()
+    opts = dict(config.html_theme_options or {})
+    launch = dict(opts.get("launch_buttons") or {})
+    if url:
+        opts.update(repository_url=url, repository_branch="main", path_to_docs="", use_repository_button=True)
+        launch.update(binderhub_url="https://mybinder.org", notebook_interface="jupyterlab", thebe=False)
+        config.thebe_config = {**(config.thebe_config or {}), "repository_url": url, "repository_branch": "main"}
+    else:
+        opts.update(repository_url="", use_repository_button=False, use_issues_button=False,
+                    use_edit_page_button=False, use_source_button=False)
+        launch = {k: v for k, v in launch.items() if k not in LAUNCH_KEYS} | {"thebe": False}
+    opts["launch_buttons"] = launch
+    config.html_theme_options = opts
+
+
+def _drop_thebe_config(app: Any, doctree: Any, docname: str) -> None:
+    """Without a repository, remove the thebe configuration sphinx-thebe writes into every page."""
+    if repository_url():
+        return
+    for raw in list(doctree.findall(nodes.raw)):
+        if "text/x-thebe-config" in raw.astext():
+            raw.parent.remove(raw)
+
+
+CSS = """
+/* Author-year bibliography: no running numbers, hanging indent. */
+div.citation-list div.citation > span.label { display: none; }
+div.citation-list div.citation { display: block; margin: 0 0 .6em 0; padding-left: 2em; text-indent: -2em; }
+div.citation-list div.citation p { margin: 0; }
+/* Tables written by analysis.viz.tables.tabla: numbered captions, Mexican number format done in Python. */
+figure.cuadro { margin: 1.2em 0; overflow-x: auto; }
+table.cuadro { border-collapse: collapse; font-size: .9em; margin: 0; }
+table.cuadro caption { caption-side: top; text-align: left; font-weight: normal; padding: .3em 0; }
+table.cuadro caption .cuadro-num { font-weight: bold; }
+table.cuadro th { border-bottom: 1.5px solid #444; text-align: left; padding: .25em .6em; vertical-align: bottom; }
+table.cuadro td { border-bottom: 1px solid #ddd; padding: .25em .6em; vertical-align: top; }
+table.cuadro td.num, table.cuadro th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.cuadro td.texto { max-width: 32em; white-space: normal; }
+figure.cuadro figcaption.cuadro-nota { font-size: .85em; color: #555; }
+.version-libro { color: #555; font-size: .95em; }
+.como-citar pre { white-space: pre-wrap; word-break: break-word; }
+/* The benchmark table: values and repeats are numbers. */
+table#tab-benchmarks td:nth-child(3), table#tab-benchmarks td:nth-child(5) { text-align: right; white-space: nowrap; }
+"""
+
+
+def _write_css(app: Any) -> None:
+    static = Path(app.outdir) / "_static"
+    static.mkdir(parents=True, exist_ok=True)
+    target = static / "compendio.css"
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(CSS, encoding="utf-8")
+    tmp.replace(target)
+
+
+def _on_builder_inited(app: Any) -> None:
+    if app.builder.format == "html":
+        _write_css(app)
+
+
+def setup(app: Any) -> dict[str, Any]:
+    app.add_directive("como-citar", ComoCitar)
+    app.add_directive("version-libro", VersionLibro)
+    app.add_directive("cuadro-benchmarks", CuadroBenchmarks)
+    app.add_css_file("compendio.css")
+    app.connect("builder-inited", _on_builder_inited)
+    app.connect("config-inited", _configure_repository, priority=800)
+    app.connect("doctree-resolved", _drop_thebe_config, priority=900)  # after sphinx-thebe (500)
+    # env_version: raise it when the style changes, so Sphinx re-reads every page (cached citations).
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1", "env_version": 1}
+
+

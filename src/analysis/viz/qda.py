@@ -1,0 +1,71 @@
+"""Figures of the interview chapter (03): code frequencies, categories by informant type, co-occurrence.
+
+May import: ``analysis.viz.style``, matplotlib, seaborn, pandas. The notebook passes the tables
+that ``analysis.analyses.qda`` computes (``code_totals``, ``by_role``, ``cooccurrence``).
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from analysis.viz.style import SEQUENTIAL_CMAP, humanize, legend_below, text_colour, wrap
+
+DEMO = "DEMOSTRACIÓN: entrevistas ficticias"
+
+
+def _demo_mark(fig: Figure, demo: bool) -> None:
+    """A visible mark on figures drawn from demonstration material."""
+    if demo:
+        fig.text(0.99, 0.01, DEMO, ha="right", va="bottom", fontsize=10, color="#b00020", fontweight="bold")
+
+
+def plot_code_frequencies(totals: pd.DataFrame, demo: bool = True) -> Figure:
+    """Horizontal bars of coded segments per code, coloured by category; the legend under the axes.
+
+    ``totals`` has the columns ``label`` (code name in Spanish), ``segments`` and ``category``.
+    """
+    d = totals.assign(label=totals["label"].map(lambda s: wrap(humanize(s), 34)),
+                      category=totals["category"].map(humanize))
+    fig, ax = plt.subplots(figsize=(8.5, 0.38 * len(d) + 2))
+    sns.barplot(data=d, y="label", x="segments", hue="category", dodge=False, ax=ax)
+    ax.set(title="Frecuencia de los códigos", xlabel="Segmentos codificados", ylabel="")
+    legend_below(ax, title="Categoría", ncol=2)
+    _demo_mark(fig, demo)
+    return fig
+
+
+def plot_categories_by_role(by_role: pd.DataFrame, demo: bool = True) -> Figure:
+    """Heat map of the share (%) of segments in each category, by type of informant.
+
+    Row and column labels are shown as words (``autoridad_municipal`` → "autoridad municipal");
+    each number is written in black or white, whichever reads on its cell.
+    """
+    d = by_role.rename(index=lambda s: wrap(humanize(s), 24), columns=lambda s: wrap(humanize(s), 14))
+    fig, ax = plt.subplots(figsize=(1.5 * d.shape[1] + 3, 0.6 * d.shape[0] + 1.8))
+    sns.heatmap(d, annot=False, cmap=SEQUENTIAL_CMAP, cbar_kws={"label": "% de los segmentos"}, ax=ax)
+    cmap, norm = ax.collections[0].cmap, ax.collections[0].norm
+    for i, row in enumerate(d.to_numpy()):
+        for j, v in enumerate(row):
+            if pd.notna(v):
+                ax.text(j + 0.5, i + 0.5, f"{v:.0f}", ha="center", va="center", fontsize=10,
+                        color=text_colour(cmap(norm(v))))
+    ax.set(title="Categorías por tipo de informante", xlabel="Tipo de informante", ylabel="Categoría")
+    ax.tick_params(axis="x", rotation=0)
+    _demo_mark(fig, demo)
+    return fig
+
+
+def plot_cooccurrence(coef: pd.DataFrame, labels: pd.Series | dict[str, str], demo: bool = True) -> Figure:
+    """Heat map of the co-occurrence coefficient c between codes (0 to 1), codes named in Spanish."""
+    names = (labels.to_dict() if isinstance(labels, pd.Series) else dict(labels))
+    d = coef.rename(index=lambda s: wrap(humanize(names.get(s, s)), 30),
+                    columns=lambda s: wrap(humanize(names.get(s, s)), 30))
+    fig, ax = plt.subplots(figsize=(10, 9))
+    sns.heatmap(d, cmap="mako_r", vmin=0, vmax=1, square=True, cbar_kws={"label": "coeficiente c", "shrink": 0.7},
+                ax=ax)
+    ax.set(title="Coocurrencia de códigos", xlabel="", ylabel="")
+    _demo_mark(fig, demo)
+    return fig
