@@ -120,16 +120,21 @@ def expand_reason(template: str, short_labels: list[str], phrases: list[str] | t
 
 
 def world_outline(world: gpd.GeoDataFrame, tolerance: float = 0.5, digits: int = 1) -> str:
-    """SVG path data of the world's land (lon, -lat), simplified; the page scales it to its map."""
+    """SVG path data of the world's land (lon, -lat), simplified; the page scales it to its map.
+
+    Rings that cross the antimeridian (Fiji, eastern Russia) are unwrapped so that they do not
+    draw a line across the whole map; Antarctica (entirely south of 60°S) is left out.
+    """
     parts: list[str] = []
-    for geom in world.geometry.simplify(tolerance, preserve_topology=False):
+    for geom in world.geometry.simplify(tolerance, preserve_topology=True):
         if geom is None or geom.is_empty:
             continue
         for poly in getattr(geom, "geoms", [geom]):
             ring = np.asarray(poly.exterior.coords)
-            if len(ring) < 4:
+            if len(ring) < 4 or ring[:, 1].max() < -60:
                 continue
-            pts = [f"{round(x, digits):g} {round(-y, digits):g}" for x, y in ring[:-1]]
+            lon = np.unwrap(ring[:, 0], period=360.0)
+            pts = [f"{round(x, digits):g} {round(-y, digits):g}" for x, y in zip(lon[:-1], ring[:-1, 1], strict=True)]
             parts.append("M" + "L".join(pts) + "Z")
     return "".join(parts)
 
