@@ -1,0 +1,239 @@
+"""The partner-finder page of the built book in a real browser (Debian's headless Chromium).
+
+Typing a name (with or without accents), a seat's name or an INEGI code shows the right card with
+its suggestions; an ambiguous name lists the candidates; an unknown one says so and offers close
+matches; the keyboard works; the CSV download holds the card; nothing is requested from another
+host; no console error; the page is ready in under two seconds. Screenshots at 1280 and 375 px are
+saved in book/_build/screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+import pytest
+
+from analysis import paths
+
+HTML = paths.BOOK_BUILD
+PAGE = "book/buscador.html"
+SHOTS = paths.BOOK / "_build" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+#: The page must be usable (data loaded) this many seconds after navigation starts.
+READY_BUDGET_S = 2.0
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    if not (HTML / PAGE).exists():
+        pytest.fail(f"{HTML / PAGE} not built; add book/buscador to book/_toc.yml and run `make book-html`.")
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(HTML))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[object]:
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.fail("Debian's chromium and chromium-driver are needed "
+                    "(.ci/run installs them: apt-get install chromium chromium-driver).")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1280,900"):
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    drv = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
+    drv.set_page_load_timeout(60)
+    yield drv
+    drv.quit()
+
+
+def requested_urls(drv: object) -> list[str]:
+    urls = []
+    for entry in drv.get_log("performance"):  # type: ignore[attr-defined]
+        msg = json.loads(entry["message"])["message"]
+        if msg.get("method") == "Network.requestWillBeSent":
+            urls.append(msg["params"]["request"]["url"])
+    return urls
+
+
+def open_page(drv: object, server: str) -> float:
+    """Load the page and wait until its data is ready; return the seconds it took."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    drv.get_log("performance")  # type: ignore[attr-defined]  # drain
+    drv.get_log("browser")  # type: ignore[attr-defined]
+    start = time.perf_counter()
+    drv.get(f"{server}/{PAGE}")  # type: ignore[attr-defined]
+    WebDriverWait(drv, 30, poll_frequency=0.02).until(
+        lambda d: d.find_element("id", "buscador").get_attribute("data-listo") in {"true", "error"})
+    elapsed = time.perf_counter() - start
+    assert drv.find_element("id", "buscador").get_attribute("data-listo") == "true", \
+        drv.find_element("id", "buscador-estado").text  # type: ignore[attr-defined]
+    return elapsed
+
+
+def type_query(drv: object, text: str) -> None:
+    box = drv.find_element("id", "buscador-entrada")  # type: ignore[attr-defined]
+    box.clear()
+    drv.execute_script("arguments[0].dispatchEvent(new Event('input'))", box)  # type: ignore[attr-defined]
+    box.send_keys(text)
+
+
+def card(drv: object) -> dict[str, object]:
+    return drv.execute_script("""  // type: ignore
+        const f = document.getElementById('buscador-ficha');
+        const h = f.querySelector('h2');
+        return {title: h ? h.textContent : '', sub: (f.querySelector('.buscador-sub') || {}).textContent || '',
+                suggestions: f.querySelectorAll('ol.buscador-sugerencias > li').length,
+                points: f.querySelectorAll('svg .punto-s').length,
+                text: f.textContent};""")  # type: ignore[attr-defined]
+
+
+def options(drv: object) -> list[str]:
+    return drv.execute_script(  # type: ignore[attr-defined]
+        "return Array.from(document.querySelectorAll('#buscador-lista [role=option]')).map(o => o.textContent)")
+
+
+def status(drv: object) -> str:
+    return str(drv.find_element("id", "buscador-estado").text)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def ready(server: str, driver: object) -> float:
+    return open_page(driver, server)
+
+
+def test_page_is_ready_quickly(ready: float, driver: object) -> None:
+    in_page = driver.find_element("id", "buscador").get_attribute("data-ms")  # type: ignore[attr-defined]
+    print(f"\nbuscador listo en {ready:.2f} s (medido desde la prueba); {in_page} ms desde el inicio de la navegación")
+    assert ready < READY_BUDGET_S, f"the page took {ready:.2f} s to be ready (budget {READY_BUDGET_S} s)"
+
+
+@pytest.mark.parametrize(("query", "title", "code"), [
+    ("Bacalar", "Bacalar, Quintana Roo", "23010"),
+    ("cancun", "Benito Juárez, Quintana Roo", "23005"),
+    ("23005", "Benito Juárez, Quintana Roo", "23005"),
+    ("BACALAR", "Bacalar, Quintana Roo", "23010"),
+])
+def test_query_shows_the_card_with_ten_suggestions(ready: float, driver: object, query: str, title: str,
+                                                   code: str) -> None:
+    type_query(driver, query)
+    c = card(driver)
+    assert c["title"] == title, (query, c["title"], status(driver))
+    assert f"Clave INEGI {code}" in str(c["sub"])
+    assert c["suggestions"] == 10 and c["points"] == 10
+    for field in ("Población 2020", "Región", "Litoral", "Grado de marginación 2020 (CONAPO)",
+                  "Hermanamientos internacionales registrados", "Cómo se compara", "Wikipedia (pares geocodificados)"):
+        assert field in str(c["text"]), field
+
+
+def test_ambiguous_name_lists_candidates_with_their_state(ready: float, driver: object) -> None:
+    type_query(driver, "Benito Juárez")
+    opts = options(driver)
+    assert len(opts) >= 2, opts
+    assert any("Quintana Roo (23005)" in o for o in opts) and any("Ciudad de México" in o for o in opts), opts
+    assert "es el nombre de" in status(driver)
+    type_query(driver, "benito juarez, quintana")
+    assert card(driver)["title"] == "Benito Juárez, Quintana Roo"
+
+
+def test_keyboard_chooses_from_the_list(ready: float, driver: object) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    type_query(driver, "Benito Juárez")
+    box = driver.find_element("id", "buscador-entrada")  # type: ignore[attr-defined]
+    box.send_keys(Keys.ARROW_DOWN)
+    box.send_keys(Keys.ARROW_DOWN)
+    active = box.get_attribute("aria-activedescendant")
+    chosen = driver.execute_script(  # type: ignore[attr-defined]
+        "return document.getElementById(arguments[0]).textContent", active)
+    assert driver.find_element("id", active).get_attribute("aria-selected") == "true"  # type: ignore[attr-defined]
+    box.send_keys(Keys.ENTER)
+    title = str(card(driver)["title"])
+    assert title and title.split(",")[0] in chosen and title.split(", ", 1)[1] in chosen, (title, chosen)
+    assert not options(driver)
+
+
+def test_unknown_name_offers_close_matches(ready: float, driver: object) -> None:
+    type_query(driver, "Bacalr")
+    assert "No hay ningún municipio" in status(driver)
+    assert any(o.startswith("Bacalar") for o in options(driver)), options(driver)
+    type_query(driver, "Zzyzxqw")
+    assert "No hay ningún municipio" in status(driver)
+
+
+def test_csv_download_holds_the_card(ready: float, driver: object) -> None:
+    type_query(driver, "23010")
+    text = driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const original = HTMLAnchorElement.prototype.click;
+        HTMLAnchorElement.prototype.click = function () {
+          HTMLAnchorElement.prototype.click = original;
+          const name = this.download;
+          fetch(this.href).then(r => r.text()).then(t => done([name, t]));
+        };
+        document.querySelector('#buscador-ficha .buscador-boton').click();""")  # type: ignore[attr-defined]
+    name, body = text
+    assert name == "ficha_23010.csv"
+    lines = body.lstrip("\ufeff").splitlines()
+    assert lines[0] == "seccion,campo,valor,pais,puntaje,explicacion"
+    assert "municipio,nombre,Bacalar,,," in lines
+    assert sum(line.startswith("sugerencia,") for line in lines) == 10
+
+
+def test_no_console_error_and_no_other_host(server: str, driver: object) -> None:
+    open_page(driver, server)
+    for q in ("Bacalar", "cancun", "Benito Juárez", "Bacalr"):
+        type_query(driver, q)
+    errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]  # type: ignore[attr-defined]
+    assert not errors, errors
+    foreign = [u for u in requested_urls(driver) if urlparse(u).hostname not in {"127.0.0.1", None}
+               and not u.startswith(("data:", "blob:"))]
+    assert not foreign, sorted(set(foreign))
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_screenshots_and_narrow_layout(server: str, driver: object, width: int) -> None:
+    driver.set_window_size(width, 1000)  # type: ignore[attr-defined]
+    try:
+        open_page(driver, server)
+        inner = driver.execute_script("return window.innerWidth")  # type: ignore[attr-defined]
+        assert abs(inner - width) <= 20, inner
+        type_query(driver, "Bacalar")
+        assert card(driver)["suggestions"] == 10
+        overflow = driver.execute_script(  # type: ignore[attr-defined]
+            "return document.getElementById('buscador').scrollWidth - document.getElementById('buscador').clientWidth")
+        assert overflow <= 1, f"the finder overflows horizontally by {overflow}px at {width}px"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        driver.execute_script("document.getElementById('buscador').scrollIntoView()")  # type: ignore[attr-defined]
+        driver.save_screenshot(str(SHOTS / f"buscador_{width}.png"))  # type: ignore[attr-defined]
+        height = driver.execute_script("return document.body.scrollHeight")  # type: ignore[attr-defined]
+        driver.set_window_size(width, min(int(height), 6000))  # type: ignore[attr-defined]
+        driver.execute_script("document.getElementById('buscador').scrollIntoView()")  # type: ignore[attr-defined]
+        driver.save_screenshot(str(SHOTS / f"buscador_{width}_completa.png"))  # type: ignore[attr-defined]
+    finally:
+        driver.set_window_size(1280, 900)  # type: ignore[attr-defined]
