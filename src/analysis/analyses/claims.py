@@ -1,23 +1,35 @@
 """The claims ledger: every numeric or checkable claim of the two seed documents, and what the data say.
 
 data/curated/claims.csv lists the claims (paraphrased, with the value each document states, the
-notebook that checks it and, when the compendium can compute something, the key of a check in
-``CHECKS``). Notebook 05 joins it with the computed values and writes
-data/processed/claims_ledger.csv. A check whose inputs are missing (for instance a processed
-table another notebook has not written yet) leaves the claim ``pending`` with a note naming the
-missing file, so the ledger can always be built.
+notebook that checks it, the key of a check in ``CHECKS`` when the compendium can compute
+something, and the **rule** that decides the status, written before the notebook is run).
+Notebook 05 joins it with the computed values and writes data/processed/claims_ledger.csv. A check
+whose inputs are missing (for instance a processed table another notebook has not written yet)
+leaves the claim ``pending`` with a note naming the missing file, so the ledger can always be built.
 
-Statuses:
-- reproduced: the open data give the stated value (same quantity, to the stated precision);
-- consistent: the open data agree with the claim, but the quantity is defined differently or the
-  claim is qualitative;
-- contradicted: the open data give a different value;
-- not_reproducible: no open data can check the claim (the note says why);
-- pending: the check exists but its inputs have not been produced yet.
+Statuses (code in the tables → label in the book):
+
+- ``reproduced`` (reproducido): independent open data give the stated value;
+- ``transcribed`` (transcrito): the value agrees with the compendium's transcription of the seed's
+  own table, the only source there is; it is not an independent check;
+- ``consistent`` (coherente): the open data meet an explicit numeric rule, stated per claim in
+  claims.csv (``rule``), for a claim that is qualitative or defines its quantity differently;
+- ``contradicted`` (contradicho): the rule fails, or the open data give another value;
+- ``not_reproducible`` (no reproducible): no open source can check the claim; ``missing_source``
+  names the source that would;
+- ``pending`` (pendiente): the check exists, but its input has not been produced yet.
+
+A rule is ``metric op value`` joined by ``and`` / ``or`` (``and`` binds first), with ``op`` one of
+``< <= > >= ==``; ``value`` is a number, another metric, ``stated`` (the first number of
+value_stated) or ``stated[i]`` (its i-th number). Each check returns the metrics it computed;
+``if_rule_holds`` says which status a rule that holds gives (``reproduced``, ``transcribed`` or
+``consistent``); a rule that fails gives ``contradicted``.
 """
 
 from __future__ import annotations
 
+import math
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,25 +39,50 @@ import pandas as pd
 
 from analysis import paths
 from analysis.analyses import casestudy as cs
+from analysis.analyses import wording
 from analysis.tables import casestudy as cst
 from analysis.tables.municipalities import read_processed
 from analysis.tables.store import read_curated, read_twinnings
 
 CLAIMS_CSV = paths.CURATED / "claims.csv"
-CLAIM_COLUMNS = ["claim_id", "document", "claim", "value_stated", "notebook", "check", "status", "note"]
+CLAIM_COLUMNS = ["claim_id", "document", "claim", "value_stated", "notebook", "check", "rule", "if_rule_holds",
+                 "status", "missing_source", "evidence", "note"]
 LEDGER_COLUMNS = ["claim_id", "document", "claim", "value_stated", "value_computed", "status", "notebook", "note"]
 DOCUMENTS = ("seed_diapositivas", "seed_tesis")
-STATUSES = ("reproduced", "consistent", "contradicted", "not_reproducible", "pending")
+STATUSES = ("reproduced", "transcribed", "consistent", "contradicted", "not_reproducible", "pending")
 STATUS_ES = {
-    "reproduced": "reproducida",
+    "reproduced": "reproducido",
+    "transcribed": "transcrito",
     "consistent": "coherente",
-    "contradicted": "contradicha",
-    "not_reproducible": "no reproducible con datos abiertos",
+    "contradicted": "contradicho",
+    "not_reproducible": "no reproducible",
     "pending": "pendiente",
 }
-#: Share of municipalities with at least one link below which "limited" interaction is consistent.
-LIMITED_COVERAGE_THRESHOLD = 0.25
+RULE_OUTCOMES = ("reproduced", "transcribed", "consistent")
 LINK_COUNT_COLUMNS = ("links", "n_links", "international_links", "n_pairs", "pairs", "n_twinnings")
+
+#: What each metric a check computes means, for the rules as the book prints them.
+METRICS_ES: dict[str, str] = {
+    "share_truncated_2": ("participación del municipio de Benito Juárez en la población del estado (censo 2020), "
+                          "truncada a dos decimales"),
+    "share_rounded_2": "la misma participación redondeada a dos decimales",
+    "rows": "filas de la Tabla 1 transcrita",
+    "national": "acuerdos con ciudades mexicanas en la Tabla 1 transcrita",
+    "international": "acuerdos con ciudades extranjeras en la Tabla 1 transcrita",
+    "found_in_wikipedia": "acuerdos internacionales de la Tabla 1 que también figuran en Wikipedia",
+    "table1_international": "acuerdos internacionales de la Tabla 1",
+    "qroo_coverage": "proporción de municipios de Quintana Roo con al menos un vínculo internacional en Wikipedia",
+    "bj_national_rank_share": ("posición de Benito Juárez entre los municipios del país por número de vínculos, "
+                               "como fracción del total de municipios"),
+    "coverage_share": "proporción de municipios del país con al menos un vínculo internacional",
+    "first_year": "año del primer instrumento de la Tabla 1",
+}
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "<=": operator.le, ">=": operator.ge, "==": lambda a, b: math.isclose(a, b, rel_tol=0, abs_tol=1e-9),
+    "<": operator.lt, ">": operator.gt,
+}
+_COMPARISON = re.compile(r"^\s*([a-z0-9_]+)\s*(<=|>=|==|<|>)\s*([a-z0-9_.\[\]]+)\s*$")
+_OPS_ES = {"<": "menor que", "<=": "menor o igual que", ">": "mayor que", ">=": "mayor o igual que", "==": "igual a"}
 
 
 class ClaimsDataError(ValueError):
@@ -54,11 +91,12 @@ class ClaimsDataError(ValueError):
 
 @dataclass(frozen=True)
 class Finding:
-    """What the compendium computes for one claim."""
+    """What the compendium computes for one claim: a text for the reader and the metrics a rule reads."""
 
     value: str
-    status: str
+    metrics: dict[str, float] = field(default_factory=dict)
     note: str = ""
+    pending: bool = False
 
 
 @dataclass
@@ -76,20 +114,69 @@ Check = Callable[[pd.Series, Evidence], Finding]
 
 
 def _pending(*needed: str) -> Finding:
-    return Finding("", "pending", "Falta " + ", ".join(needed) + "; se completará cuando el cuaderno que lo escribe se ejecute.")
+    return Finding("", note="Falta " + ", ".join(needed) + "; se completará cuando el cuaderno que lo escribe se ejecute.",
+                   pending=True)
 
 
-def _fmt(x: float, decimals: int = 2) -> str:
-    """Spanish-style number: thousands with a thin space, decimal comma."""
-    text = f"{x:,.{decimals}f}".replace(",", "\u2009").replace(".", ",")
-    return text
+def stated_numbers(text: str) -> list[float]:
+    """The numbers in a stated value, in order ('10 nacionales y 9 internacionales' -> [10, 9])."""
+    return [float(x.replace(",", "")) for x in re.findall(r"\d+(?:,\d{3})*(?:\.\d+)?", text)]
 
 
-def _first_number(text: str) -> float:
-    found = re.search(r"\d+(?:[.,]\d+)?", text)
-    if not found:
-        raise ClaimsDataError(f"value_stated {text!r} holds no number, but its check needs one.")
-    return float(found.group().replace(",", "."))
+# --------------------------------------------------------------------------- rules
+
+
+def _operand(token: str, metrics: dict[str, float], stated: list[float], where: str) -> float:
+    m = re.fullmatch(r"stated(?:\[(\d+)\])?", token)
+    if m:
+        i = int(m.group(1) or 0)
+        if i >= len(stated):
+            raise ClaimsDataError(f"{where}: the rule reads stated[{i}], but value_stated holds {len(stated)} number(s).")
+        return stated[i]
+    if token in metrics:
+        return float(metrics[token])
+    try:
+        return float(token)
+    except ValueError:
+        raise ClaimsDataError(f"{where}: {token!r} is not a number, 'stated' or a metric of the check "
+                              f"({', '.join(sorted(metrics)) or 'none'}).") from None
+
+
+def parse_rule(rule: str) -> list[list[tuple[str, str, str]]]:
+    """``a < 1 and b == stated or c > d`` -> [[(a, <, 1), (b, ==, stated)], [(c, >, d)]]; a syntax error raises."""
+    groups = []
+    for alternative in re.split(r"\s+or\s+", rule.strip()):
+        group = []
+        for part in re.split(r"\s+and\s+", alternative):
+            m = _COMPARISON.match(part)
+            if not m:
+                raise ClaimsDataError(f"rule {rule!r}: {part!r} is not 'metric op value' (op: < <= > >= ==).")
+            group.append((m.group(1), m.group(2), m.group(3)))
+        groups.append(group)
+    return groups
+
+
+def evaluate_rule(rule: str, metrics: dict[str, float], stated: list[float], where: str = "rule") -> bool:
+    """Whether ``rule`` holds for the computed ``metrics`` and the ``stated`` numbers."""
+    for group in parse_rule(rule):
+        if all(_OPS[op](_operand(left, metrics, stated, where), _operand(right, metrics, stated, where))
+               for left, op, right in group):
+            return True
+    return False
+
+
+def rule_es(rule: str) -> str:
+    """The rule in words, for the book."""
+    def term(token: str) -> str:
+        if token.startswith("stated"):
+            m = re.fullmatch(r"stated(?:\[(\d+)\])?", token)
+            i = int(m.group(1) or 0) if m else 0
+            return "el valor declarado" if i == 0 and "[" not in token else f"el {i + 1}.º número declarado"
+        if token in METRICS_ES:
+            return METRICS_ES[token]
+        return wording.num(float(token), len(token.split(".")[1]) if "." in token else 0)
+    alternatives = [" y ".join(f"{term(a)} {_OPS_ES[op]} {term(b)}" for a, op, b in group) for group in parse_rule(rule)]
+    return "; o bien ".join(alternatives).replace(" a el ", " al ")
 
 
 # --------------------------------------------------------------------------- checks
@@ -100,32 +187,26 @@ def check_bj_population_share(claim: pd.Series, ev: Evidence) -> Finding:
         return _pending(ev.missing.get("municipalities", "municipalities.csv"))
     shares = cs.population_shares(ev.municipalities)
     muni, metro = shares.iloc[0], shares.iloc[1]
-    stated = _first_number(claim.value_stated)
-    value = (f"{_fmt(muni.share_pct, 4)} % (municipio de Benito Juárez, censo 2020; redondeado {_fmt(muni.share_rounded_2)} %, "
-             f"truncado {_fmt(muni.share_truncated_2)} %); con Isla Mujeres {_fmt(metro.share_rounded_2)} %")
-    if stated in (muni.share_truncated_2, muni.share_rounded_2):
-        how = "truncada" if stated == muni.share_truncated_2 else "redondeada"
-        return Finding(value, "consistent", f"La cifra es la participación del municipio {how} a dos decimales; "
-                       "la diapositiva la atribuye a la zona urbana, que el censo municipal no aísla.")
-    return Finding(value, "contradicted", f"La cifra declarada ({stated}) no coincide con la participación del municipio.")
+    value = (f"{wording.pct(muni.share_pct, 4)} (municipio de Benito Juárez, censo 2020; redondeado "
+             f"{wording.pct(muni.share_rounded_2, 2)}, truncado {wording.pct(muni.share_truncated_2, 2)}); "
+             f"con Isla Mujeres {wording.pct(metro.share_rounded_2, 2)}")
+    return Finding(value, {"share_truncated_2": float(muni.share_truncated_2), "share_rounded_2": float(muni.share_rounded_2)},
+                   "La diapositiva atribuye la cifra a la zona urbana, que el censo municipal no aísla.")
 
 
 def check_bj_agreements_total(claim: pd.Series, ev: Evidence) -> Finding:
     if ev.agreements is None:
         return _pending(ev.missing.get("agreements", "benito_juarez_hermanamientos.csv"))
     n = len(ev.agreements)
-    status = "reproduced" if n == int(_first_number(claim.value_stated)) else "contradicted"
-    return Finding(f"{n} filas en la Tabla 1", status)
+    return Finding(f"{n} filas en la Tabla 1 transcrita", {"rows": n})
 
 
 def check_bj_agreements_scope(claim: pd.Series, ev: Evidence) -> Finding:
     if ev.agreements is None:
         return _pending(ev.missing.get("agreements", "benito_juarez_hermanamientos.csv"))
     counts = cs.scope_counts(ev.agreements)
-    stated = [int(x) for x in re.findall(r"\d+", claim.value_stated)[:2]]
-    computed = [counts["national"], counts["international"]]
-    status = "reproduced" if stated == computed else "contradicted"
-    return Finding(f"{computed[0]} nacionales y {computed[1]} internacionales", status)
+    return Finding(f"{counts['national']} nacionales y {counts['international']} internacionales en la Tabla 1 transcrita",
+                   {"national": counts["national"], "international": counts["international"]})
 
 
 def check_bj_crosscheck(claim: pd.Series, ev: Evidence) -> Finding:
@@ -136,10 +217,22 @@ def check_bj_crosscheck(claim: pd.Series, ev: Evidence) -> Finding:
     extra = ", ".join(table[table.status == "wikipedia_only"].partner_city)
     value = (f"{s['found_in_wikipedia']} de {s['table1_international']} internacionales también en Wikipedia; "
              f"{s['wikipedia_only']} pares solo en Wikipedia ({extra or 'ninguno'})")
-    if s["found_in_wikipedia"] == s["table1_international"]:
-        return Finding(value, "consistent", "Wikipedia corrobora los acuerdos internacionales de la Tabla 1 pero no sus fechas.")
     missing = ", ".join(table[table.status == "table1_only"].partner_city)
-    return Finding(value, "contradicted", f"Sin contraparte en Wikipedia: {missing}.")
+    note = "Wikipedia no da fechas." + (f" Sin contraparte en Wikipedia: {missing}." if missing else "")
+    return Finding(value, {"found_in_wikipedia": s["found_in_wikipedia"], "table1_international": s["table1_international"]},
+                   note)
+
+
+def _national_coverage(ev: Evidence) -> tuple[int, int] | None:
+    links = ev.links_by_municipality
+    if links is None:
+        return None
+    col = _link_count_column(links)
+    if col is None or "inegi_code" not in links.columns:
+        return None
+    total = len(ev.municipalities) if ev.municipalities is not None else len(links)
+    with_links = int((pd.to_numeric(links[col], errors="coerce").fillna(0) > 0).sum())
+    return with_links, total
 
 
 def check_qroo_municipalities_with_links(claim: pd.Series, ev: Evidence) -> Finding:
@@ -147,30 +240,34 @@ def check_qroo_municipalities_with_links(claim: pd.Series, ev: Evidence) -> Find
         return _pending(ev.missing.get("twinnings", "twinnings.csv"))
     q = cs.qroo_municipalities(ev.municipalities, ev.twinnings)
     n = int((q.links > 0).sum())
-    status = "consistent" if n > 0 else "contradicted"
-    return Finding(f"{n} de {len(q)} municipios con al menos un vínculo internacional", status)
+    value = f"{n} de {len(q)} municipios ({wording.share_pct(n, len(q))}) con al menos un vínculo internacional"
+    national = _national_coverage(ev)
+    if national:
+        value += f"; en el país, {wording.share_pct(*national)}"
+    return Finding(value, {"qroo_coverage": n / len(q)})
 
 
 def check_bj_rank_links(claim: pd.Series, ev: Evidence) -> Finding:
     if ev.municipalities is None or ev.twinnings is None:
         return _pending(ev.missing.get("twinnings", "twinnings.csv"))
+    links = ev.links_by_municipality
+    col = _link_count_column(links) if links is not None else None
+    if links is None or col is None:
+        return _pending(ev.missing.get("links_by_municipality", "data/processed/links_by_municipality.csv"))
+    counts = pd.to_numeric(links.set_index("inegi_code")[col], errors="coerce").fillna(0)
+    rank = int(counts.rank(ascending=False, method="min")[cs.BJ_CODE])
     q = cs.qroo_municipalities(ev.municipalities, ev.twinnings).set_index("inegi_code")
-    rank = int(q.links.rank(ascending=False, method="min")[cs.BJ_CODE])
-    rank_pc = int(q.links_per_100k.rank(ascending=False, method="min")[cs.BJ_CODE])
-    bj = q.loc[cs.BJ_CODE]
-    value = (f"{bj.links} vínculos en Wikipedia ({rank}.º de {len(q)} en el estado; {rank_pc}.º por habitante, "
-             f"{_fmt(bj.links_per_100k)} por 100 000 hab.)")
-    status = "consistent" if rank <= 3 else "contradicted"
-    return Finding(value, status, "Afirmación cualitativa: se juzga por la posición en número absoluto de vínculos.")
+    rank_state = int(q.links.rank(ascending=False, method="min")[cs.BJ_CODE])
+    value = (f"{int(counts[cs.BJ_CODE])} vínculos en Wikipedia: lugar {rank} de {len(counts):,} municipios del país "
+             f"(empates al lugar más alto); lugar {rank_state} de {len(q)} en el estado")
+    return Finding(value, {"bj_national_rank_share": rank / len(counts)})
 
 
 def check_bj_first_agreement(claim: pd.Series, ev: Evidence) -> Finding:
     if ev.agreements is None:
         return _pending(ev.missing.get("agreements", "benito_juarez_hermanamientos.csv"))
     first = int(ev.agreements.year.min())
-    stated = int(_first_number(claim.value_stated))
-    return Finding(f"primer instrumento formal de la Tabla 1: {first} ({first - stated} años después de {stated})",
-                   "not_reproducible",
+    return Finding(f"primer instrumento formal de la Tabla 1: {first}", {"first_year": first},
                    "Los datos solo fechan instrumentos formales; no permiten afirmar ni negar una acción exterior anterior.")
 
 
@@ -182,17 +279,14 @@ def check_national_coverage(claim: pd.Series, ev: Evidence) -> Finding:
     links = ev.links_by_municipality
     if links is None:
         return _pending(ev.missing.get("links_by_municipality", "data/processed/links_by_municipality.csv"))
-    col = _link_count_column(links)
-    if col is None or "inegi_code" not in links.columns:
-        return Finding("", "pending", f"links_by_municipality.csv no tiene inegi_code ni una columna de recuento "
-                       f"({', '.join(LINK_COUNT_COLUMNS)}); revise el cuaderno 01.")
-    total = len(ev.municipalities) if ev.municipalities is not None else len(links)
-    with_links = int((pd.to_numeric(links[col], errors="coerce").fillna(0) > 0).sum())
-    share = with_links / total
-    status = "consistent" if share < LIMITED_COVERAGE_THRESHOLD else "contradicted"
-    value = f"{with_links:,} de {total:,} municipios ({_fmt(100 * share, 1)} %) con al menos un vínculo internacional"
-    return Finding(value, status, f"Criterio: interacción limitada si menos del {LIMITED_COVERAGE_THRESHOLD:.0%} de los "
-                   "municipios tiene algún vínculo (lista derivada de Wikipedia).")
+    national = _national_coverage(ev)
+    if national is None:
+        return Finding("", note=f"links_by_municipality.csv no tiene inegi_code ni una columna de recuento "
+                       f"({', '.join(LINK_COUNT_COLUMNS)}); revise el cuaderno 01.", pending=True)
+    with_links, total = national
+    share = wording.share_pct(with_links, total, 1)
+    value = f"{with_links:,} de {total:,} municipios ({share}) con al menos un vínculo internacional"
+    return Finding(value, {"coverage_share": with_links / total})
 
 
 CHECKS: dict[str, Check] = {
@@ -238,10 +332,25 @@ def _validate_claim(path: Path, idx: int, row: pd.Series) -> None:
         raise fail("notebook", f"{row.notebook!r} is not a notebook name such as 05_quintana_roo.")
     if row.check and row.check not in CHECKS:
         raise fail("check", f"{row.check!r} is not a known check; known: {sorted(CHECKS)}.")
-    if row.check and row.status:
-        raise fail("status", "leave it empty: the status of a checked claim is computed.")
-    if not row.check and row.status not in ("not_reproducible", "pending"):
-        raise fail("status", f"{row.status!r}: a claim without a check is 'not_reproducible' or 'pending'.")
+    if row.rule:
+        if not row.check:
+            raise fail("rule", "a rule needs a check that computes its metrics; fill in 'check'.")
+        try:
+            parse_rule(row.rule)
+        except ClaimsDataError as exc:
+            raise fail("rule", str(exc)) from None
+        if row.if_rule_holds not in RULE_OUTCOMES:
+            raise fail("if_rule_holds", f"{row.if_rule_holds!r}: say which status the rule gives when it holds, "
+                       f"one of {RULE_OUTCOMES}.")
+        if row.status:
+            raise fail("status", "leave it empty: the rule decides the status of this claim.")
+        return
+    if row.if_rule_holds:
+        raise fail("if_rule_holds", "there is no rule; write the rule or leave this field empty.")
+    if row.status not in ("not_reproducible", "pending"):
+        raise fail("status", f"{row.status!r}: a claim without a rule is 'not_reproducible' or 'pending'.")
+    if not row.missing_source.strip():
+        raise fail("missing_source", f"name the source that would let the compendium check a {row.status!r} claim.")
     if row.status == "not_reproducible" and not row.note.strip():
         raise fail("note", "say why the claim cannot be reproduced from open data.")
 
@@ -272,15 +381,38 @@ def _read_twinnings_at(folder: Path) -> pd.DataFrame:
                        na_values=coords)
 
 
+def grade(claim: pd.Series, finding: Finding) -> str:
+    """The status of one claim, given what its check found."""
+    if finding.pending:
+        return "pending"
+    if not claim.rule:
+        return claim.status
+    where = f"claim {claim.claim_id}, field 'rule'"
+    holds = evaluate_rule(claim.rule, finding.metrics, stated_numbers(claim.value_stated), where)
+    return claim.if_rule_holds if holds else "contradicted"
+
+
 def build_ledger(claims: pd.DataFrame, evidence: Evidence) -> pd.DataFrame:
-    """One row per claim: the curated columns plus value_computed and the final status."""
+    """One row per claim: the curated columns plus value_computed and the final status.
+
+    The note gathers, in this order, the rule (in words), what is missing, the independent
+    published evidence and the curated note.
+    """
     rows = []
     for _, claim in claims.iterrows():
-        finding = CHECKS[claim.check](claim, evidence) if claim.check else Finding("", claim.status)
-        note = " ".join(x for x in (claim.note.strip(), finding.note.strip()) if x)
+        finding = CHECKS[claim.check](claim, evidence) if claim.check else Finding("")
+        status = grade(claim, finding)
+        parts = []
+        if claim.rule:
+            parts.append(f"Regla: {STATUS_ES[claim.if_rule_holds]} si {rule_es(claim.rule)}; si no, contradicho.")
+        if claim.missing_source.strip() and status in ("not_reproducible", "pending"):
+            parts.append(f"Falta: {claim.missing_source.strip()}")
+        parts += [finding.note.strip(), claim.note.strip()]
+        if claim.evidence.strip():
+            parts.append(f"Evidencia publicada: {claim.evidence.strip()}")
         rows.append({"claim_id": claim.claim_id, "document": claim.document, "claim": claim.claim,
-                     "value_stated": claim.value_stated, "value_computed": finding.value, "status": finding.status,
-                     "notebook": claim.notebook, "note": note})
+                     "value_stated": claim.value_stated, "value_computed": finding.value, "status": status,
+                     "notebook": claim.notebook, "note": " ".join(p for p in parts if p)})
     return pd.DataFrame(rows, columns=LEDGER_COLUMNS).sort_values("claim_id").reset_index(drop=True)
 
 

@@ -29,12 +29,28 @@ from statsmodels.discrete.count_model import ZeroInflatedNegativeBinomialP
 from statsmodels.discrete.truncated_model import HurdleCountModel
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
 
+from analysis.analyses import wording
 from analysis.features.geography import NORTHERN_BORDER_STATES
 
 COVARIATES: list[str] = ["log10_pop", "border_state", "capital", "coastal"]
 TERM_LABELS: dict[str, str] = {
     "const": "Constante", "log10_pop": "Población (×10)", "border_state": "Estado fronterizo del norte",
     "capital": "Capital estatal", "coastal": "Municipio costero", "alpha": "Dispersión (alfa)",
+}
+#: How a sentence names the change each covariate measures ("<phrase> <irr_phrase>").
+TERM_PHRASES: dict[str, str] = {
+    "log10_pop": "Multiplicar la población por diez", "border_state": "Pertenecer a un estado de la frontera norte",
+    "capital": "Ser capital estatal", "coastal": "Tener costa",
+}
+#: How a sentence names the ratio of each covariate ("la razón de <noun>").
+TERM_NOUNS: dict[str, str] = {
+    "log10_pop": "la población (×10)", "border_state": "la frontera norte", "capital": "la capitalidad",
+    "coastal": "la costa",
+}
+#: The robustness re-estimates of the NB2 and how the book names them.
+ROBUSTNESS_LABELS: dict[str, str] = {
+    "nb2_sin_cdmx": "Sin las alcaldías de la Ciudad de México",
+    "nb2_sin_top1pct": "Sin el 1 % de municipios con más vínculos",
 }
 
 
@@ -213,4 +229,45 @@ def comparison_with_tests(fits: dict[str, Fit]) -> pd.DataFrame:
     ])
     out = pd.concat([table, tests], ignore_index=True)
     out["n_params"] = out.n_params.astype("Int64")
+    return out
+
+
+def estimate(estimates: pd.DataFrame, model: str, term: str) -> tuple[float, float, float]:
+    row = estimates[(estimates.model == model) & (estimates.term == term)]
+    if len(row) != 1:
+        raise ValueError(f"model_estimates has {len(row)} rows for model {model!r} and term {term!r}; expected one.")
+    r = row.iloc[0]
+    return float(r.irr), float(r.ci_low), float(r.ci_high)
+
+
+def covariate_sentences(estimates: pd.DataFrame, model: str = "nb2") -> dict[str, str]:
+    """term -> "<Multiplicar la población por diez> <se asocia con ...|no se distingue de 1 ...>" for ``model``.
+
+    The wording follows the 95 % interval (:func:`analysis.analyses.wording.irr_phrase`).
+    """
+    return {term: f"{TERM_PHRASES[term]} {wording.irr_phrase(*estimate(estimates, model, term))}"
+            for term in COVARIATES}
+
+
+def robustness_sentences(estimates: pd.DataFrame, base: str = "nb2",
+                         variants: dict[str, str] | None = None) -> dict[str, str]:
+    """variant -> one sentence saying, for every covariate, what changes with respect to ``base``.
+
+    Covariates whose conclusion (above, below or indistinguishable from 1) changes are named first,
+    with their new interval; the others are listed as keeping their conclusion.
+    """
+    variants = variants or ROBUSTNESS_LABELS
+    out: dict[str, str] = {}
+    for variant, label in variants.items():
+        changed, kept = [], []
+        for term in COVARIATES:
+            b, o = estimate(estimates, base, term), estimate(estimates, variant, term)
+            same = wording.irr_side(b[1], b[2]) == wording.irr_side(o[1], o[2])
+            (kept if same else changed).append(wording.irr_change(TERM_NOUNS[term], b, o))
+        parts = []
+        if changed:
+            parts.append("; ".join(changed))
+        if kept:
+            parts.append(("en lo demás, " if changed else "") + "; ".join(kept))
+        out[variant] = f"{label}, " + "; ".join(parts) + "."
     return out

@@ -1,0 +1,130 @@
+"""The figures the book quotes, written by the notebooks that compute them.
+
+Owns: :class:`Results`, the one way a notebook records a number (or a short generated phrase) that
+the narrative quotes, and :func:`load_results`, which reads them back. Each notebook writes its own
+file, ``data/processed/results_NN.csv`` (NN = the notebook's number), through the atomic table
+writer; a key starts with ``rNN_`` so that two notebooks can never write the same key. Columns:
+``key``, ``text`` (the value as a reader sees it, Mexican format), ``value`` (the raw number,
+empty for a phrase) and ``description``.
+
+The book's pages quote a result as a MyST substitution, ``{{ r01_cobertura_pct }}``; the Sphinx
+extension ``book/_ext/generated_results.py`` fills the substitutions from these files when the
+book is built, so no figure is typed by hand.
+
+Layer 6. May import: every layer below.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import paths
+from analysis.analyses import wording
+from analysis.tables.store import write_csv
+
+COLUMNS = ["key", "text", "value", "description"]
+_KEY = re.compile(r"r\d{2}_[a-z0-9_]+")
+
+
+class ResultsError(ValueError):
+    """A result is malformed (key, value or duplicate); the message names the key."""
+
+
+class Results:
+    """The results of one notebook: ``add`` them as they are computed, then ``save``."""
+
+    def __init__(self, notebook: str) -> None:
+        if not re.fullmatch(r"\d{2}", notebook):
+            raise ResultsError(f"notebook {notebook!r}: give the two-digit number of the notebook, e.g. '01'.")
+        self.notebook = notebook
+        self.rows: dict[str, dict[str, object]] = {}
+
+    @property
+    def file_name(self) -> str:
+        return f"results_{self.notebook}.csv"
+
+    def _check_key(self, key: str) -> None:
+        if not _KEY.fullmatch(key) or not key.startswith(f"r{self.notebook}_"):
+            raise ResultsError(f"key {key!r}: it must look like r{self.notebook}_name (lower case, digits, _).")
+        if key in self.rows:
+            raise ResultsError(f"key {key!r} is recorded twice in notebook {self.notebook}.")
+
+    def add(self, key: str, value: float | int, kind: str = "num", decimals: int = 0, description: str = "") -> str:
+        """Record a number; ``kind`` is ``num`` (1,234.5) or ``pct`` (7.49 %). Returns its text."""
+        self._check_key(key)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            raise ResultsError(f"key {key!r}: the value is missing (NaN); check the table it comes from.")
+        if kind == "num":
+            text = wording.num(float(value), decimals)
+        elif kind == "pct":
+            text = wording.pct(float(value), decimals)
+        else:
+            raise ResultsError(f"key {key!r}: kind {kind!r} is not 'num' or 'pct'.")
+        self.rows[key] = {"key": key, "text": text, "value": float(value), "description": description}
+        return text
+
+    def add_text(self, key: str, text: str, description: str = "") -> str:
+        """Record a generated phrase (for instance an IRR worded by its interval). Returns it."""
+        self._check_key(key)
+        if not str(text).strip():
+            raise ResultsError(f"key {key!r}: the text is empty.")
+        self.rows[key] = {"key": key, "text": str(text), "value": float("nan"), "description": description}
+        return str(text)
+
+    def __getitem__(self, key: str) -> str:
+        return str(self.rows[key]["text"])
+
+    def table(self) -> pd.DataFrame:
+        """The rows; ``value`` as text with 12 significant digits, so the table writer does not round it."""
+        df = pd.DataFrame(list(self.rows.values()), columns=COLUMNS)
+        df["value"] = [("" if math.isnan(v) else f"{v:.12g}") for v in df.value.astype(float)]
+        return df
+
+    def save(self) -> str:
+        """Write data/processed/results_NN.csv atomically; returns its path relative to the project."""
+        if not self.rows:
+            raise ResultsError(f"notebook {self.notebook} recorded no result; nothing to write.")
+        return write_csv(self.table(), self.file_name)
+
+
+def load_results(folder: Path | None = None) -> dict[str, str]:
+    """key -> text of every results_NN.csv in ``folder`` (data/processed by default)."""
+    folder = folder or paths.PROCESSED
+    out: dict[str, str] = {}
+    for path in sorted(folder.glob("results_*.csv")):
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        missing = [c for c in COLUMNS if c not in df.columns]
+        if missing:
+            raise ResultsError(f"{path}: missing column(s) {missing}.")
+        for i, row in enumerate(df.itertuples(index=False), start=2):
+            if row.key in out:
+                raise ResultsError(f"{path}, line {i}: key {row.key!r} is also written by another notebook.")
+            out[row.key] = row.text
+    return out
+
+
+PREVIOUS_CSV = paths.CURATED / "published_before.csv"
+PREVIOUS_COLUMNS = ["key", "value", "text", "published_in", "note"]
+
+
+def previous_values(path: Path | None = None) -> dict[str, str]:
+    """key -> text of the values the previous version of the book published (data/curated/published_before.csv).
+
+    They let a chapter say what changed when a definition changed; the current value always comes
+    from the notebook's own results.
+    """
+    path = path or PREVIOUS_CSV
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found; it is a curated table kept in git (data/curated).")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in PREVIOUS_COLUMNS if c not in df.columns]
+    if missing:
+        raise ResultsError(f"{path}: missing column(s) {missing}; expected {PREVIOUS_COLUMNS}.")
+    for i, row in enumerate(df.itertuples(index=False), start=2):
+        if not _KEY.fullmatch(row.key) or not row.text.strip():
+            raise ResultsError(f"{path}, line {i}: key {row.key!r} must look like rNN_name and text must not be empty.")
+    return dict(zip(df.key, df.text, strict=True))
