@@ -84,7 +84,7 @@ def test_consistent_with_the_rule_written_in_words(claims_path: Path) -> None:
     assert led.loc["C01", "status"] == "consistent"
     assert "49.0587 %" in led.loc["C01", "value_computed"]
     assert led.loc["C01", "note"].startswith("Regla: coherente si participación del municipio")
-    assert "igual al valor declarado" in led.loc["C01", "note"]
+    assert "es igual al valor declarado" in led.loc["C01", "note"]
 
 
 @pytest.mark.parametrize(("claim_id", "value"), [("C01", "49.10 %"), ("C02", "19"),
@@ -158,7 +158,7 @@ def test_rule_errors_name_the_problem() -> None:
 
 def test_rule_in_words() -> None:
     assert claims.rule_es("coverage_share < 0.25") == (
-        "proporción de municipios del país con al menos un vínculo internacional menor que 0.25")
+        "proporción de municipios del país con al menos un vínculo internacional es menor que 0.25")
 
 
 @pytest.mark.parametrize(

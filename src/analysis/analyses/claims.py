@@ -175,7 +175,7 @@ def rule_es(rule: str) -> str:
         if token in METRICS_ES:
             return METRICS_ES[token]
         return wording.num(float(token), len(token.split(".")[1]) if "." in token else 0)
-    alternatives = [" y ".join(f"{term(a)} {_OPS_ES[op]} {term(b)}" for a, op, b in group) for group in parse_rule(rule)]
+    alternatives = [" y ".join(f"{term(a)} es {_OPS_ES[op]} {term(b)}" for a, op, b in group) for group in parse_rule(rule)]
     return "; o bien ".join(alternatives).replace(" a el ", " al ")
 
 
