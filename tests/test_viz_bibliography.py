@@ -108,3 +108,26 @@ def test_every_benchmark_word_has_spanish(ext) -> None:
     assert not missing
     assert ext.bench_value("1000475.0") == "1,000,475" and ext.bench_value("0.09") == "0.090"
     assert ext.bench_es("no such measure") == ("no such measure", False)
+
+
+class _Config:
+    def __init__(self) -> None:
+        # what Jupyter Book 1 puts there by default: its own repository and no launch URL
+        self.html_theme_options = {"repository_url": "https://github.com/executablebooks/jupyter-book",
+                                   "launch_buttons": {"notebook_interface": "classic", "binderhub_url": ""}}
+        self.thebe_config: dict[str, str] = {}
+
+
+def test_one_setting_drives_repository_and_binder(ext, monkeypatch) -> None:
+    monkeypatch.setattr(ext, "read_citation", lambda path=None: {"title": "t", "authors": [], "version": "1"})
+    unset = _Config()
+    ext._configure_repository(None, unset)
+    assert unset.html_theme_options["repository_url"] == "" and not unset.html_theme_options["use_repository_button"]
+    assert "binderhub_url" not in unset.html_theme_options["launch_buttons"] and unset.thebe_config == {}
+    url = "https://github.com/dueno/compendio"
+    monkeypatch.setattr(ext, "read_citation", lambda path=None: {"repository-code": url})
+    set_ = _Config()
+    ext._configure_repository(None, set_)
+    assert set_.html_theme_options["repository_url"] == url and set_.html_theme_options["use_repository_button"]
+    assert set_.html_theme_options["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
+    assert set_.thebe_config["repository_url"] == url
