@@ -1,0 +1,439 @@
+"""Alignment of Spanish texts with the 169 targets (metas) of the SDGs: explainable, and able to abstain.
+
+Knowledge: the official Spanish texts of the 169 targets (source ``ods_metas``; keys like ``11-2-title``
+and ``17-a-title``), lemmatised with the shared spaCy pipeline. Nothing else about the targets is used
+(no word vectors, no indicator texts).
+
+Scoring of one text, after the single spaCy pass that the goal dictionary also uses:
+
+1. *Lexical evidence* of each target: BM25 over content lemmas (stop words and the boilerplate of the
+   official texts out, see ``BOILERPLATE``) between the text and the target's official text. The
+   words that match are the evidence.
+2. *Dictionary evidence* of each goal: the score of the ODS dictionary (``analysis.analyses.sdg``).
+3. The combined score of a target is ``dictionary score of its goal + LEXICAL_WEIGHT x lexical``
+   (on the dictionary's scale): the dictionary boosts every target of the goals it detects, the
+   official texts choose among them and can still point to a goal the dictionary missed.
+
+The best target gives the best goal (``top_sdg``); ``targets`` lists the three best targets. When the
+best combined score is below the threshold (``DEFAULT_THRESHOLD``, calibrated with
+``calibrate_threshold``: the highest threshold that keeps ``KEEP_SHARE`` of the correct answers of
+the tuning batch A of data/curated/ods_validacion.csv) the text gets no goal and no target: the coder
+abstains. The three candidate targets and their scores are still
+reported, so that an abstention can be inspected.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from analysis.analyses.sdg import (
+    BATCH_SIZE,
+    DISABLE,
+    GOALS,
+    RELATIVE_THRESHOLD,
+    SCORE_COLUMNS,
+    Dictionary,
+    Pattern,
+    content_tokens,
+    kept_matches,
+    load_sdg_dictionary,
+    parse_goals,
+    read_validation,
+    score_matches,
+)
+from analysis.ingest.sources import require
+from analysis.util.nlp import load_nlp
+from analysis.util.text import normalise
+
+TARGETS_SOURCE = "ods_metas"
+TARGET_KEY = re.compile(r"^(?P<goal>\d{1,2})-(?P<num>\d{1,2}|[a-z])-title$")
+TARGET_CODE = re.compile(r"^(?P<goal>\d{1,2})\.(?P<num>\d{1,2}|[a-z])$")
+N_TARGETS = 169
+#: BM25 constants (the usual defaults; not tuned).
+K1 = 1.2
+B = 0.75
+#: Weight of the BM25 score of the official texts, added to the goal dictionary's score (chosen with
+#: ``choose_lexical_weight`` on batch A and leave-one-target-out; the test suite recomputes it).
+LEXICAL_WEIGHT = 0.1
+#: Share of the correct answers of the tuning batch A that the threshold must keep.
+KEEP_SHARE = 0.95
+#: Minimum combined score of the best target for an answer (``calibrate_on_tuning``; the test suite
+#: recomputes it).
+DEFAULT_THRESHOLD = 3.49
+TOP_K = 3
+TARGET_COLUMNS: tuple[str, ...] = ("top_target", "targets", "target_score_1", "target_score_2", "target_score_3")
+#: Words of the official texts that say where, when and how strongly, not what: they would match any
+#: plan ("de aquí a 2030", "países menos adelantados", "pequeños Estados insulares").
+BOILERPLATE: frozenset[str] = frozenset(
+    (
+        "aqui", "ano", "pais", "adelantado", "insular", "estado", "mundo", "mundial", "particular", "incluido",
+        "incluso", "fin", "especial", "medida", "mediante", "todo", "nivel", "forma", "cabo", "menos", "mas",
+        "mitad", "al", "menos", "plano", "ambito", "conforme", "arreglo", "acuerdo", "respecto", "caso",
+    )
+)
+STATED = re.compile(
+    r"alineaci[oó]n\s+(?:con\s+(?:los\s+|el\s+)?)?(?:ODS|Agenda\s+2030)\s*:\s*(?:metas?\s*)?"
+    r"(?P<codes>\d{1,2}\.(?:\d{1,2}|[a-z])(?:\s*(?:,|;|y)\s*(?:meta\s*)?\d{1,2}\.(?:\d{1,2}|[a-z]))*)\.?",
+    re.IGNORECASE,
+)
+
+
+class TargetsError(ValueError):
+    """The official target texts are missing or malformed; the message names the file and key."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One SDG target: its code ("11.2"), goal and official Spanish text."""
+
+    code: str
+    goal: int
+    text: str
+
+
+def target_order(code: str) -> tuple[int, int, int]:
+    """Sort key: goal, then numbered targets (1.1 .. 1.5) before lettered ones (1.a, 1.b)."""
+    m = TARGET_CODE.match(code)
+    if m is None:
+        raise ValueError(f"{code!r} is not a target code like '11.2' or '17.a'.")
+    num = m.group("num")
+    return (int(m.group("goal")), 0 if num.isdigit() else 1, int(num) if num.isdigit() else ord(num))
+
+
+def load_targets(path: Path | None = None) -> list[Target]:
+    """The 169 targets from the official Spanish texts (source ``ods_metas``), in target order."""
+    path = Path(path) if path is not None else require(TARGETS_SOURCE)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise TargetsError(f"{path}: file of target texts not found; run `python -m analysis data fetch`.") from exc
+    except yaml.YAMLError as exc:
+        raise TargetsError(f"{path}: not valid YAML ({exc}).") from exc
+    if not isinstance(doc, dict):
+        raise TargetsError(f"{path}: expected a mapping of keys like '11-2-title' to texts.")
+    out: list[Target] = []
+    for key, text in doc.items():
+        m = TARGET_KEY.match(str(key))
+        if m is None:
+            continue  # other keys of the translation file are not targets
+        if not isinstance(text, str) or not text.strip():
+            raise TargetsError(f"{path}: key {key!r} has no text; restore the file (its checksum is in data/sources.yml).")
+        goal = int(m.group("goal"))
+        if goal not in GOALS:
+            raise TargetsError(f"{path}: key {key!r} names goal {goal}; goals are 1-17.")
+        out.append(Target(f"{goal}.{m.group('num')}", goal, " ".join(text.split())))
+    if len(out) != N_TARGETS:
+        raise TargetsError(f"{path}: {len(out)} target texts found, expected {N_TARGETS}; restore the file.")
+    return sorted(out, key=lambda t: target_order(t.code))
+
+
+def text_terms(tokens: list[tuple[str, str]]) -> list[str]:
+    """Content lemmas of a token list (from ``sdg.content_tokens``), boilerplate and numbers out."""
+    return [lemma for _, lemma in tokens if lemma not in BOILERPLATE and not lemma.isdigit() and len(lemma) > 1]
+
+
+@dataclass
+class TargetIndex:
+    """BM25 postings over the lemmatised target texts (optionally without some targets)."""
+
+    targets: list[Target]
+    terms: list[list[str]]
+    postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    goal_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    active: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    @classmethod
+    def build(cls, targets: list[Target], terms: list[list[str]], exclude: frozenset[int] = frozenset()) -> TargetIndex:
+        keep = [i for i in range(len(targets)) if i not in exclude]
+        n = len(keep)
+        df: dict[str, int] = defaultdict(int)
+        for i in keep:
+            for w in set(terms[i]):
+                df[w] += 1
+        avgdl = sum(len(terms[i]) for i in keep) / n
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i in keep:
+            tf: dict[str, int] = defaultdict(int)
+            for w in terms[i]:
+                tf[w] += 1
+            norm = K1 * (1 - B + B * len(terms[i]) / avgdl)
+            for w, f in tf.items():
+                idf = math.log((n - df[w] + 0.5) / (df[w] + 0.5) + 1)
+                postings[w].append((i, idf * f * (K1 + 1) / (f + norm)))
+        active = np.zeros(len(targets), dtype=bool)
+        active[keep] = True
+        return cls(targets, terms, dict(postings), np.array([t.goal for t in targets]), active)
+
+    def lexical(self, query: list[str]) -> tuple[np.ndarray, dict[int, list[tuple[str, float]]]]:
+        """BM25 score of every target for a query (each distinct lemma once) and the matched lemmas."""
+        scores = np.zeros(len(self.targets))
+        matched: dict[int, list[tuple[str, float]]] = defaultdict(list)
+        for w in dict.fromkeys(query):
+            for i, s in self.postings.get(w, ()):
+                scores[i] += s
+                matched[i].append((w, s))
+        return scores, matched
+
+
+@lru_cache(maxsize=2)
+def target_terms(path: Path | None = None) -> tuple[tuple[Target, ...], tuple[tuple[str, ...], ...]]:
+    """The targets and the content lemmas of their official texts (cached)."""
+    targets = load_targets(path)
+    nlp = load_nlp(DISABLE)
+    docs = nlp.pipe([t.text for t in targets], batch_size=BATCH_SIZE)
+    return tuple(targets), tuple(tuple(text_terms(content_tokens(doc))) for doc in docs)
+
+
+@lru_cache(maxsize=2)
+def load_target_index(path: Path | None = None) -> TargetIndex:
+    """The index over all 169 targets (cached)."""
+    targets, terms = target_terms(path)
+    return TargetIndex.build(list(targets), [list(t) for t in terms])
+
+
+# --- scoring ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Scored:
+    """Everything computed for one text, before the threshold is applied."""
+
+    goal_scores: dict[int, float]
+    kept: list[tuple[set[int], Pattern]]
+    lexical: np.ndarray
+    combined: np.ndarray
+    matched: dict[int, list[tuple[str, float]]]
+    order: np.ndarray  # target indices, best first (active targets with a positive combined score)
+
+
+def lemmatise(texts: Sequence[object], batch_size: int = BATCH_SIZE) -> list[list[tuple[str, str]]]:
+    """Content tokens of every text (one spaCy pass; missing texts become empty)."""
+    clean = ["" if t is None or t is pd.NA or (isinstance(t, float) and math.isnan(t)) else str(t) for t in texts]
+    return [content_tokens(doc) for doc in load_nlp(DISABLE).pipe(clean, batch_size=batch_size)]
+
+
+def score_one(tokens: list[tuple[str, str]], d: Dictionary, index: TargetIndex, lexical_weight: float = LEXICAL_WEIGHT) -> Scored:
+    kept = kept_matches(tokens, d)
+    goal_scores, _ = score_matches(kept)
+    lex, matched = index.lexical(text_terms(tokens))
+    dvec = np.zeros(max(GOALS) + 1)
+    for g, s in goal_scores.items():
+        dvec[g] = s
+    combined = np.where(index.active, dvec[index.goal_of] + lexical_weight * lex, 0.0)
+    positions = np.arange(len(combined))
+    # best first: combined score, then lexical evidence, then target order (numbered before lettered)
+    order = np.lexsort((positions, -np.round(lex, 9), -np.round(combined, 9)))
+    order = order[combined[order] > 0]
+    return Scored(goal_scores, kept, lex, combined, matched, order)
+
+
+def evidence_text(s: Scored, i: int, index: TargetIndex, max_words: int = 6) -> str:
+    """Readable evidence of target ``i``: matched lemmas (BM25 share) and the goal's dictionary matches."""
+    t = index.targets[i]
+    words = sorted(s.matched.get(i, []), key=lambda m: -m[1])[:max_words]
+    parts = []
+    if words:
+        parts.append(f"meta {t.code}: " + ", ".join(f"{w} ({v:.1f})" for w, v in words))
+    pats = sorted({p.text for _, p in s.kept if p.goal == t.goal})
+    if pats:
+        parts.append(f"diccionario ODS {t.goal}: " + ", ".join(f"«{p}»" for p in pats))
+    return "; ".join(parts)
+
+
+def decide(s: Scored, index: TargetIndex, threshold: float = DEFAULT_THRESHOLD) -> dict[str, object]:
+    """The output row of one scored text: goal, goals, dictionary scores, targets and evidence."""
+    top = s.order[:TOP_K]
+    best = float(s.combined[top[0]]) if len(top) else 0.0
+    answer = len(top) > 0 and best >= threshold
+    goal_best: dict[int, float] = {}
+    for i in s.order:
+        goal_best.setdefault(int(index.goal_of[i]), float(s.combined[i]))
+    row: dict[str, object] = {}
+    if answer:
+        g_top = int(index.goal_of[top[0]])
+        others = [g for g, v in goal_best.items() if g != g_top and v >= threshold and v >= RELATIVE_THRESHOLD * best]
+        row["top_sdg"], row["sdgs"] = g_top, ";".join(str(g) for g in [g_top, *others])
+    else:
+        row["top_sdg"], row["sdgs"] = pd.NA, ""
+    row.update({f"score_{g}": round(s.goal_scores.get(g, 0.0), 3) for g in GOALS})
+    row["top_target"] = index.targets[top[0]].code if answer else ""
+    row["targets"] = ";".join(index.targets[i].code for i in top)
+    for k in range(TOP_K):
+        row[f"target_score_{k + 1}"] = round(float(s.combined[top[k]]), 3) if k < len(top) else math.nan
+    row["evidence"] = evidence_text(s, int(top[0]), index) if len(top) else ""
+    return row
+
+
+OUTPUT_COLUMNS: tuple[str, ...] = ("top_sdg", "sdgs", *SCORE_COLUMNS, *TARGET_COLUMNS, "evidence")
+
+
+def classify_targets(
+    texts: Sequence[object],
+    dictionary: Dictionary | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    index: TargetIndex | None = None,
+    lexical_weight: float = LEXICAL_WEIGHT,
+    batch_size: int = BATCH_SIZE,
+) -> pd.DataFrame:
+    """One row per text: ``top_sdg`` (Int64, <NA> on abstention), ``sdgs``, ``score_1..17`` (goal
+    dictionary), ``top_target`` ("11.2", empty on abstention), ``targets`` (three best candidates,
+    "11.2;11.6;11.b"), ``target_score_1..3`` (combined scores) and ``evidence``."""
+    if not math.isfinite(threshold) or threshold < 0:
+        raise ValueError(f"threshold must be a non-negative number, got {threshold!r}.")
+    d = dictionary or load_sdg_dictionary()
+    idx = index or load_target_index()
+    rows = [decide(score_one(toks, d, idx, lexical_weight), idx, threshold) for toks in lemmatise(texts, batch_size)]
+    out = pd.DataFrame(rows, columns=list(OUTPUT_COLUMNS))
+    out["top_sdg"] = out["top_sdg"].astype("Int64")
+    return out
+
+
+# --- plans: stated alignment ---------------------------------------------------------------------
+
+
+def split_stated(text: str) -> tuple[str, list[str]]:
+    """Remove "Alineación ODS: meta 11.2, 11.6" statements from a text; return (rest, stated targets)."""
+    codes: list[str] = []
+
+    def grab(m: re.Match[str]) -> str:
+        codes.extend(c.lower() for c in re.findall(r"\d{1,2}\.(?:\d{1,2}|[a-zA-Z])", m.group("codes")))
+        return " "
+
+    rest = " ".join(STATED.sub(grab, text).split())
+    return rest, list(dict.fromkeys(codes))
+
+
+# --- calibration and validation -------------------------------------------------------------------
+
+
+def calibrate_threshold(best_scores: Sequence[float], correct: Sequence[bool], keep: float = KEEP_SHARE) -> tuple[float, pd.DataFrame]:
+    """The highest threshold that still keeps ``keep`` of the correct answers.
+
+    The tuning sentences all have a goal (there are no "no target" sentences to learn from), so the
+    threshold is set from the scores of the correct answers: below the threshold lie the weakest
+    ``1 - keep`` of them. Returns the threshold (rounded down to 0.01) and the curve (threshold,
+    answered share, accuracy among answered, share of the correct answers kept).
+    """
+    s = np.asarray(best_scores, dtype=float)
+    c = np.asarray(correct, dtype=bool)
+    if len(s) != len(c) or not c.any():
+        raise ValueError("calibrate_threshold needs as many scores as correctness flags and at least one correct answer.")
+    if not 0 < keep <= 1:
+        raise ValueError(f"keep must be in (0, 1], got {keep!r}.")
+    right = np.sort(s[c])
+    # the largest t with share(right >= t) >= keep: the score at position floor((1 - keep) * n)
+    t = float(math.floor(right[int(math.floor((1 - keep) * len(right) + 1e-9))] * 100) / 100)
+    rows = []
+    for x in sorted({0.0, t, *np.round(np.quantile(s, np.linspace(0, 1, 21)), 2).tolist()}):
+        ans = s >= x
+        rows.append({"threshold": x, "answered": float(ans.mean()),
+                     "accuracy_answered": float((ans & c).sum() / ans.sum()) if ans.any() else math.nan,
+                     "correct_kept": float((ans & c).sum() / c.sum())})
+    return t, pd.DataFrame(rows)
+
+
+def score_texts(
+    texts: Sequence[object], dictionary: Dictionary | None = None, index: TargetIndex | None = None, lexical_weight: float = LEXICAL_WEIGHT
+) -> tuple[list[Scored], TargetIndex]:
+    """Score texts once (no threshold), to evaluate several thresholds on the same pass."""
+    d = dictionary or load_sdg_dictionary()
+    idx = index or load_target_index()
+    return [score_one(toks, d, idx, lexical_weight) for toks in lemmatise(texts)], idx
+
+
+def best_score(s: Scored) -> float:
+    return float(s.combined[s.order[0]]) if len(s.order) else 0.0
+
+
+def calibrate_on_tuning(lexical_weight: float = LEXICAL_WEIGHT) -> tuple[float, pd.DataFrame]:
+    """Calibrate the threshold on batch A of data/curated/ods_validacion.csv (goal-level correctness)."""
+    from_val = _tuning_batch()
+    scored, idx = score_texts(from_val["text"].tolist(), lexical_weight=lexical_weight)
+    correct = [len(s.order) > 0 and int(idx.goal_of[s.order[0]]) in parse_goals(g) for s, g in zip(scored, from_val["sdgs"], strict=True)]
+    return calibrate_threshold([best_score(s) for s in scored], correct)
+
+
+def _tuning_batch() -> pd.DataFrame:
+    val = read_validation()
+    return val[val.batch == "A"].reset_index(drop=True)
+
+
+def top_goals(s: Scored, index: TargetIndex, k: int = TOP_K) -> list[int]:
+    """The ``k`` best distinct goals, in the order of their best target."""
+    out: list[int] = []
+    for i in s.order:
+        g = int(index.goal_of[i])
+        if g not in out:
+            out.append(g)
+            if len(out) == k:
+                break
+    return out
+
+
+def leave_one_target_out(
+    dictionary: Dictionary | None = None, lexical_weight: float = LEXICAL_WEIGHT, threshold: float = DEFAULT_THRESHOLD,
+    tokens: list[list[tuple[str, str]]] | None = None,
+) -> pd.DataFrame:
+    """Classify each official target text with a knowledge base that excludes that target.
+
+    One row per target: ``target``, ``goal``, ``pred_goal`` (<NA> on abstention), ``best_score``,
+    ``top3_goals`` and ``goal_ok`` / ``top3_ok`` (the true goal is the answer / among the three best goals;
+    an abstention is wrong for ``goal_ok``).
+    """
+    d = dictionary or load_sdg_dictionary()
+    targets, terms = target_terms()
+    toks = tokens if tokens is not None else lemmatise([t.text for t in targets])
+    rows = []
+    for i, t in enumerate(targets):
+        idx = TargetIndex.build(list(targets), [list(x) for x in terms], frozenset({i}))
+        s = score_one(toks[i], d, idx, lexical_weight)
+        best = best_score(s)
+        goals3 = top_goals(s, idx)
+        answered = best >= threshold and best > 0
+        rows.append({"target": t.code, "goal": t.goal, "pred_goal": goals3[0] if answered else pd.NA,
+                     "best_score": round(best, 3), "top3_goals": ";".join(map(str, goals3)),
+                     "goal_ok": answered and goals3[0] == t.goal, "top3_ok": t.goal in goals3})
+    out = pd.DataFrame(rows)
+    out["pred_goal"] = out["pred_goal"].astype("Int64")
+    return out
+
+
+def loto_summary(loto: pd.DataFrame) -> dict[str, float]:
+    n = len(loto)
+    answered = loto.pred_goal.notna()
+    return {"n": float(n), "goal_accuracy": float(loto.goal_ok.mean()),
+            "goal_accuracy_answered": float(loto.goal_ok[answered].mean()) if answered.any() else math.nan,
+            "top3_goal_accuracy": float(loto.top3_ok.mean()), "abstention": float(1 - answered.mean())}
+
+
+def choose_lexical_weight(grid: Sequence[float] = (0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.0)) -> tuple[float, pd.DataFrame]:
+    """Lexical weight with the best mean of goal accuracy on batch A and leave-one-target-out accuracy
+    (no threshold); ties go to the largest weight (most say for the official texts)."""
+    tune = _tuning_batch()
+    d = load_sdg_dictionary()
+    idx = load_target_index()
+    toks_a = lemmatise(tune["text"].tolist())
+    targets, _ = target_terms()
+    toks_t = lemmatise([t.text for t in targets])
+    rows = []
+    for w in grid:
+        scored = [score_one(t, d, idx, w) for t in toks_a]
+        acc_a = float(np.mean([len(x.order) > 0 and int(idx.goal_of[x.order[0]]) in parse_goals(g)
+                               for x, g in zip(scored, tune["sdgs"], strict=True)]))
+        lo = leave_one_target_out(d, w, 0.0, toks_t)
+        rows.append({"lexical_weight": w, "tuning_A_goal_accuracy": acc_a, "loto_goal_accuracy": float(lo.goal_ok.mean())})
+    curve = pd.DataFrame(rows)
+    curve["mean"] = (curve.tuning_A_goal_accuracy + curve.loto_goal_accuracy) / 2
+    top = curve["mean"].round(9).max()
+    best = curve.loc[curve["mean"].round(9) == top, "lexical_weight"].max()
+    return float(best), curve
