@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from analysis import paths
 from analysis.analyses.sdg import (
     BATCH_SIZE,
     DISABLE,
@@ -53,7 +54,6 @@ from analysis.analyses.sdg import (
 )
 from analysis.ingest.sources import require
 from analysis.util.nlp import load_nlp
-from analysis.util.text import normalise
 
 TARGETS_SOURCE = "ods_metas"
 TARGET_KEY = re.compile(r"^(?P<goal>\d{1,2})-(?P<num>\d{1,2}|[a-z])-title$")
@@ -316,7 +316,9 @@ def split_stated(text: str) -> tuple[str, list[str]]:
 # --- calibration and validation -------------------------------------------------------------------
 
 
-def calibrate_threshold(best_scores: Sequence[float], correct: Sequence[bool], keep: float = KEEP_SHARE) -> tuple[float, pd.DataFrame]:
+def calibrate_threshold(
+    best_scores: Sequence[float], correct: Sequence[bool], keep: float = KEEP_SHARE
+) -> tuple[float, pd.DataFrame]:
     """The highest threshold that still keeps ``keep`` of the correct answers.
 
     The tuning sentences all have a goal (there are no "no target" sentences to learn from), so the
@@ -332,7 +334,7 @@ def calibrate_threshold(best_scores: Sequence[float], correct: Sequence[bool], k
         raise ValueError(f"keep must be in (0, 1], got {keep!r}.")
     right = np.sort(s[c])
     # the largest t with share(right >= t) >= keep: the score at position floor((1 - keep) * n)
-    t = float(math.floor(right[int(math.floor((1 - keep) * len(right) + 1e-9))] * 100) / 100)
+    t = float(math.floor(right[math.floor((1 - keep) * len(right) + 1e-9)] * 100) / 100)
     rows = []
     for x in sorted({0.0, t, *np.round(np.quantile(s, np.linspace(0, 1, 21)), 2).tolist()}):
         ans = s >= x
@@ -343,7 +345,8 @@ def calibrate_threshold(best_scores: Sequence[float], correct: Sequence[bool], k
 
 
 def score_texts(
-    texts: Sequence[object], dictionary: Dictionary | None = None, index: TargetIndex | None = None, lexical_weight: float = LEXICAL_WEIGHT
+    texts: Sequence[object], dictionary: Dictionary | None = None, index: TargetIndex | None = None,
+    lexical_weight: float = LEXICAL_WEIGHT,
 ) -> tuple[list[Scored], TargetIndex]:
     """Score texts once (no threshold), to evaluate several thresholds on the same pass."""
     d = dictionary or load_sdg_dictionary()
@@ -359,7 +362,8 @@ def calibrate_on_tuning(lexical_weight: float = LEXICAL_WEIGHT) -> tuple[float, 
     """Calibrate the threshold on batch A of data/curated/ods_validacion.csv (goal-level correctness)."""
     from_val = _tuning_batch()
     scored, idx = score_texts(from_val["text"].tolist(), lexical_weight=lexical_weight)
-    correct = [len(s.order) > 0 and int(idx.goal_of[s.order[0]]) in parse_goals(g) for s, g in zip(scored, from_val["sdgs"], strict=True)]
+    correct = [len(s.order) > 0 and int(idx.goal_of[s.order[0]]) in parse_goals(g)
+               for s, g in zip(scored, from_val["sdgs"], strict=True)]
     return calibrate_threshold([best_score(s) for s in scored], correct)
 
 
@@ -437,3 +441,82 @@ def choose_lexical_weight(grid: Sequence[float] = (0.05, 0.075, 0.1, 0.15, 0.25,
     top = curve["mean"].round(9).max()
     best = curve.loc[curve["mean"].round(9) == top, "lexical_weight"].max()
     return float(best), curve
+
+
+# --- the frozen in-domain set ----------------------------------------------------------------------
+
+FROZEN_PATH: Path = paths.CURATED / "ods_metas_validacion.csv"
+FROZEN_COLUMNS = ("sentence_id", "kind", "text", "target", "goal", "note")
+
+
+def read_target_validation(path: Path = FROZEN_PATH) -> pd.DataFrame:
+    """The frozen set of plan-like sentences labelled with their target (empty target: no target).
+
+    Checks every row: unique ids, a target code that exists among the 169 official targets, and a
+    goal equal to the target's prefix; the error names the file, line and field.
+    """
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError as exc:
+        raise ValueError(f"{path}: frozen validation set not found; restore it from git.") from exc
+    missing = [c for c in FROZEN_COLUMNS if c not in df.columns]
+    if missing:
+        raise ValueError(f"{path}: missing columns {missing}; expected {', '.join(FROZEN_COLUMNS)}.")
+    codes = {t.code for t in target_terms()[0]}
+    dup = df.sentence_id[df.sentence_id.duplicated()].tolist()
+    if dup:
+        raise ValueError(f"{path}: sentence_id {dup[0]!r} appears more than once; ids must be unique.")
+    for n, row in df.iterrows():
+        line = int(n) + 2  # type: ignore[call-overload]
+        if not row.text.strip():
+            raise ValueError(f"{path}: line {line} (id {row.sentence_id}): field 'text' is empty.")
+        if row.target and row.target not in codes:
+            raise ValueError(f"{path}: line {line} (id {row.sentence_id}): field 'target' {row.target!r} "
+                             "is not one of the 169 targets.")
+        if row.target.split(".")[0] != row.goal:
+            raise ValueError(f"{path}: line {line} (id {row.sentence_id}): field 'goal' {row.goal!r} "
+                             f"does not match target {row.target!r}.")
+    return df
+
+
+def evaluate_targets(gold: pd.DataFrame, pred: pd.DataFrame) -> tuple[dict[str, float], pd.DataFrame]:
+    """Scores of a target classification against the frozen set (rows aligned).
+
+    Summary: target and goal accuracy over the sentences that have a target (an abstention is wrong),
+    the same among the answered ones, the abstention rate on those sentences and on the sentences
+    without a target (there abstaining is right), top-3 target accuracy, and the sentences of other
+    goals (or without a target) assigned to goals 17 and 8. Per goal: n, answered, goal and target
+    accuracy, and how many sentences of other goals it received (``assigned_from_other``).
+    """
+    g_goal = gold["goal"].astype(str).tolist()
+    g_target = gold["target"].astype(str).tolist()
+    p_goal = ["" if pd.isna(x) else str(int(x)) for x in pred["top_sdg"]]
+    p_target = [str(x) if isinstance(x, str) else "" for x in pred["top_target"]]
+    cands = [str(x).split(";") if isinstance(x, str) and x else [] for x in pred["targets"]]
+    has = np.array([bool(g) for g in g_goal])
+    ans = np.array([bool(p) for p in p_goal])
+    goal_ok = np.array([bool(g) and g == p for g, p in zip(g_goal, p_goal, strict=True)])
+    target_ok = np.array([bool(g) and g == p for g, p in zip(g_target, p_target, strict=True)])
+    top3_ok = np.array([bool(g) and g in c for g, c in zip(g_target, cands, strict=True)])
+    n = int(has.sum())
+
+    def share(x: np.ndarray, mask: np.ndarray) -> float:
+        return float(x[mask].mean()) if mask.any() else math.nan
+
+    summary = {
+        "n": float(len(gold)), "n_with_target": float(n), "n_without_target": float((~has).sum()),
+        "target_accuracy": share(target_ok, has), "goal_accuracy": share(goal_ok, has),
+        "target_accuracy_answered": share(target_ok, has & ans), "goal_accuracy_answered": share(goal_ok, has & ans),
+        "top3_target_accuracy": share(top3_ok, has), "abstention_with_target": share(~ans, has),
+        "abstention_without_target": share(~ans, ~has),
+        "other_to_17": float(sum(1 for g, p in zip(g_goal, p_goal, strict=True) if p == "17" and g != "17")),
+        "other_to_8": float(sum(1 for g, p in zip(g_goal, p_goal, strict=True) if p == "8" and g != "8")),
+    }
+    rows = []
+    for goal in GOALS:
+        m = np.array([g == str(goal) for g in g_goal])
+        rows.append({"sdg": goal, "n": int(m.sum()), "answered": int((m & ans).sum()),
+                     "goal_accuracy": share(goal_ok, m), "target_accuracy": share(target_ok, m),
+                     "assigned_from_other": sum(1 for g, p in zip(g_goal, p_goal, strict=True)
+                                                if p == str(goal) and g != str(goal))})
+    return summary, pd.DataFrame(rows)
