@@ -37,6 +37,22 @@ def test_malformed_target_file_names_the_key(tmp_path: Path) -> None:
         st.load_targets(bad)
 
 
+def test_link_vocabulary_is_checked(tmp_path: Path) -> None:
+    bridge = st.load_bridge()
+    assert "11.2" in bridge and all(isinstance(x, str) for x in bridge["11.2"])
+    bad = tmp_path / "d.yml"
+    bad.write_text("metas:\n  '11.99': [autobuses]\n", encoding="utf-8")
+    with pytest.raises(sdg.DictionaryError, match=r"'11\.99' is not one of the 169 targets"):
+        st.load_bridge(bad, {t.code for t in st.load_targets()})
+    bad.write_text("metas:\n  '11.2': autobuses\n", encoding="utf-8")
+    with pytest.raises(sdg.DictionaryError, match="list of non-empty phrases"):
+        st.load_bridge(bad)
+    official_only = st.classify_targets(["Construir ciclovías"], index=st.load_target_index(bridge_path=None)).iloc[0]
+    with_bridge = st.classify_targets(["Construir ciclovías"], threshold=0).iloc[0]
+    assert with_bridge.top_target == "11.2" and "ciclovia" in with_bridge.evidence
+    assert "ciclovia" not in official_only.evidence
+
+
 def test_best_target_and_evidence() -> None:
     out = st.classify_targets(["Ampliar el transporte público y mejorar la seguridad vial en la ciudad",
                                "Reducir la mortalidad materna en las comunidades rurales"])

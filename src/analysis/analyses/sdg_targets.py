@@ -1,14 +1,15 @@
 """Alignment of Spanish texts with the 169 targets (metas) of the SDGs: explainable, and able to abstain.
 
 Knowledge: the official Spanish texts of the 169 targets (source ``ods_metas``; keys like ``11-2-title``
-and ``17-a-title``), lemmatised with the shared spaCy pipeline. Nothing else about the targets is used
-(no word vectors, no indicator texts).
+and ``17-a-title``), lemmatised with the shared spaCy pipeline, plus a short link vocabulary per target
+in the words of Mexican municipal planning (section ``metas:`` of data/curated/ods_diccionario.yml).
+Nothing else about the targets is used (no word vectors, no indicator texts).
 
 Scoring of one text, after the single spaCy pass that the goal dictionary also uses:
 
 1. *Lexical evidence* of each target: BM25 over content lemmas (stop words and the boilerplate of the
-   official texts out, see ``BOILERPLATE``) between the text and the target's official text. The
-   words that match are the evidence.
+   official texts out, see ``BOILERPLATE``) between the text and the target's official text plus its
+   link vocabulary. The lemmas that match are the evidence.
 2. *Dictionary evidence* of each goal: the score of the ODS dictionary (``analysis.analyses.sdg``).
 3. The combined score of a target is ``dictionary score of its goal + LEXICAL_WEIGHT x lexical``
    (on the dictionary's scale): the dictionary boosts every target of the goals it detects, the
@@ -27,7 +28,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -39,11 +40,14 @@ import yaml
 from analysis import paths
 from analysis.analyses.sdg import (
     BATCH_SIZE,
+    DICTIONARY_PATH,
     DISABLE,
     GOALS,
     RELATIVE_THRESHOLD,
     SCORE_COLUMNS,
+    STOPWORDS,
     Dictionary,
+    DictionaryError,
     Pattern,
     content_tokens,
     kept_matches,
@@ -54,6 +58,7 @@ from analysis.analyses.sdg import (
 )
 from analysis.ingest.sources import require
 from analysis.util.nlp import load_nlp
+from analysis.util.text import normalise
 
 TARGETS_SOURCE = "ods_metas"
 TARGET_KEY = re.compile(r"^(?P<goal>\d{1,2})-(?P<num>\d{1,2}|[a-z])-title$")
@@ -69,7 +74,7 @@ LEXICAL_WEIGHT = 0.1
 KEEP_SHARE = 0.95
 #: Minimum combined score of the best target for an answer (``calibrate_on_tuning``; the test suite
 #: recomputes it).
-DEFAULT_THRESHOLD = 3.49
+DEFAULT_THRESHOLD = 3.9
 TOP_K = 3
 TARGET_COLUMNS: tuple[str, ...] = ("top_target", "targets", "target_score_1", "target_score_2", "target_score_3")
 #: Words of the official texts that say where, when and how strongly, not what: they would match any
@@ -137,9 +142,25 @@ def load_targets(path: Path | None = None) -> list[Target]:
     return sorted(out, key=lambda t: target_order(t.code))
 
 
-def text_terms(tokens: list[tuple[str, str]]) -> list[str]:
-    """Content lemmas of a token list (from ``sdg.content_tokens``), boilerplate and numbers out."""
-    return [lemma for _, lemma in tokens if lemma not in BOILERPLATE and not lemma.isdigit() and len(lemma) > 1]
+#: Parts of speech that say what a text is about; verbs say what is done ("construir", "ampliar") and
+#: would match any target that happens to use the same verb.
+TERM_POS: frozenset[str] = frozenset(("NOUN", "PROPN", "ADJ"))
+
+#: A lemmatised text: (surface, lemma) content tokens for the goal dictionary, topic lemmas for BM25.
+Parsed = tuple[list[tuple[str, str]], list[str]]
+
+
+def doc_terms(doc: Iterable) -> list[str]:  # type: ignore[type-arg]
+    """Topic lemmas of a spaCy Doc: nouns, proper nouns and adjectives, accent-free, without stop words,
+    boilerplate and numbers."""
+    out: list[str] = []
+    for tok in doc:
+        if tok.pos_ not in TERM_POS:
+            continue
+        for w in (normalise(tok.lemma_) or normalise(tok.text)).split():
+            if w not in STOPWORDS and w not in BOILERPLATE and not w.isdigit() and len(w) > 1:
+                out.append(w)
+    return out
 
 
 @dataclass
@@ -185,19 +206,51 @@ class TargetIndex:
         return scores, matched
 
 
-@lru_cache(maxsize=2)
-def target_terms(path: Path | None = None) -> tuple[tuple[Target, ...], tuple[tuple[str, ...], ...]]:
-    """The targets and the content lemmas of their official texts (cached)."""
+def load_bridge(path: Path = DICTIONARY_PATH, codes: set[str] | None = None) -> dict[str, list[str]]:
+    """The link vocabulary per target (section ``metas:`` of the ODS dictionary): target -> phrases.
+
+    It says in the words of Mexican municipal planning what a target says in the words of the United
+    Nations; its lemmas are added to the target's official text. A missing section is an empty map.
+    """
+    try:
+        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except FileNotFoundError as exc:
+        raise DictionaryError(f"{path}: ODS dictionary not found; restore it from git.") from exc
+    spec = doc.get("metas") or {}
+    if not isinstance(spec, dict):
+        raise DictionaryError(f"{path}: 'metas:' must map target codes ('11.2') to lists of phrases.")
+    out: dict[str, list[str]] = {}
+    for code, phrases in spec.items():
+        code = str(code)
+        if TARGET_CODE.match(code) is None or (codes is not None and code not in codes):
+            raise DictionaryError(f"{path}: 'metas:' entry {code!r} is not one of the 169 targets "
+                                  "(write it quoted, as '11.2' or '17.a').")
+        if not isinstance(phrases, list) or not all(isinstance(x, str) and x.strip() for x in phrases):
+            raise DictionaryError(f"{path}: 'metas:' entry {code!r} must be a list of non-empty phrases.")
+        out[code] = [str(x) for x in phrases]
+    return out
+
+
+@lru_cache(maxsize=4)
+def target_terms(
+    path: Path | None = None, bridge_path: Path | None = DICTIONARY_PATH
+) -> tuple[tuple[Target, ...], tuple[tuple[str, ...], ...]]:
+    """The targets and the content lemmas of their official texts plus their link vocabulary (cached).
+
+    ``bridge_path=None`` leaves the link vocabulary out (official texts only).
+    """
     targets = load_targets(path)
+    bridge = load_bridge(bridge_path, {t.code for t in targets}) if bridge_path is not None else {}
     nlp = load_nlp(DISABLE)
-    docs = nlp.pipe([t.text for t in targets], batch_size=BATCH_SIZE)
-    return tuple(targets), tuple(tuple(text_terms(content_tokens(doc))) for doc in docs)
+    texts = [t.text + ". " + ". ".join(bridge.get(t.code, [])) for t in targets]
+    docs = nlp.pipe(texts, batch_size=BATCH_SIZE)
+    return tuple(targets), tuple(tuple(doc_terms(doc)) for doc in docs)
 
 
-@lru_cache(maxsize=2)
-def load_target_index(path: Path | None = None) -> TargetIndex:
+@lru_cache(maxsize=4)
+def load_target_index(path: Path | None = None, bridge_path: Path | None = DICTIONARY_PATH) -> TargetIndex:
     """The index over all 169 targets (cached)."""
-    targets, terms = target_terms(path)
+    targets, terms = target_terms(path, bridge_path)
     return TargetIndex.build(list(targets), [list(t) for t in terms])
 
 
@@ -216,16 +269,17 @@ class Scored:
     order: np.ndarray  # target indices, best first (active targets with a positive combined score)
 
 
-def lemmatise(texts: Sequence[object], batch_size: int = BATCH_SIZE) -> list[list[tuple[str, str]]]:
-    """Content tokens of every text (one spaCy pass; missing texts become empty)."""
+def lemmatise(texts: Sequence[object], batch_size: int = BATCH_SIZE) -> list[Parsed]:
+    """Content tokens and topic lemmas of every text (one spaCy pass; missing texts become empty)."""
     clean = ["" if t is None or t is pd.NA or (isinstance(t, float) and math.isnan(t)) else str(t) for t in texts]
-    return [content_tokens(doc) for doc in load_nlp(DISABLE).pipe(clean, batch_size=batch_size)]
+    return [(content_tokens(doc), doc_terms(doc)) for doc in load_nlp(DISABLE).pipe(clean, batch_size=batch_size)]
 
 
-def score_one(tokens: list[tuple[str, str]], d: Dictionary, index: TargetIndex, lexical_weight: float = LEXICAL_WEIGHT) -> Scored:
+def score_one(parsed: Parsed, d: Dictionary, index: TargetIndex, lexical_weight: float = LEXICAL_WEIGHT) -> Scored:
+    tokens, terms = parsed
     kept = kept_matches(tokens, d)
     goal_scores, _ = score_matches(kept)
-    lex, matched = index.lexical(text_terms(tokens))
+    lex, matched = index.lexical(terms)
     dvec = np.zeros(max(GOALS) + 1)
     for g, s in goal_scores.items():
         dvec[g] = s
@@ -386,7 +440,7 @@ def top_goals(s: Scored, index: TargetIndex, k: int = TOP_K) -> list[int]:
 
 def leave_one_target_out(
     dictionary: Dictionary | None = None, lexical_weight: float = LEXICAL_WEIGHT, threshold: float = DEFAULT_THRESHOLD,
-    tokens: list[list[tuple[str, str]]] | None = None,
+    tokens: list[Parsed] | None = None,
 ) -> pd.DataFrame:
     """Classify each official target text with a knowledge base that excludes that target.
 
