@@ -13,6 +13,7 @@ import pytest
 
 from analysis.analyses import sdg
 from analysis.analyses import sdg_targets as st
+from analysis.workflow import bench
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -166,3 +167,9 @@ def test_command_target_columns_threshold_and_summary(tmp_path: Path) -> None:
     assert pd.read_csv(out, dtype=str, keep_default_na=False).top_target.tolist()[:2] != ["11.2", ""]
     res = _run("classify", str(src), "--out", str(out), "--threshold", "mucho")
     assert res.returncode == 2 and "--threshold expects a number" in res.stderr
+
+
+def test_bench_measures_target_pass_against_goal_pass() -> None:
+    out = bench.bench_classify_targets(60)
+    assert out["texts"] == 60 and out["goal_texts_per_s"] > 0 and out["target_texts_per_s"] > 0
+    assert out["ratio"] == pytest.approx(out["goal_texts_per_s"] / out["target_texts_per_s"])
