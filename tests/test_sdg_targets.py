@@ -173,3 +173,23 @@ def test_bench_measures_target_pass_against_goal_pass() -> None:
     out = bench.bench_classify_targets(60)
     assert out["texts"] == 60 and out["goal_texts_per_s"] > 0 and out["target_texts_per_s"] > 0
     assert out["ratio"] == pytest.approx(out["goal_texts_per_s"] / out["target_texts_per_s"])
+
+
+def test_plan_segments_stated_and_suggested_targets() -> None:
+    segs = pd.DataFrame({
+        "segment_id": ["p-1", "p-2", "p-3"], "plan_id": ["p"] * 3, "inegi_code": ["23005"] * 3, "eje": ["1", "1", "2"],
+        "level": ["linea"] * 3,
+        "text": ["1.1.1.1 Ampliar el transporte público y la seguridad vial. Alineación ODS: meta 11.2.",
+                 "1.1.1.2 Construir ciclovías y banquetas en la ciudad. Alineación ODS: metas 3.6 y 11.7.",
+                 "2.1.1.1 Publicar la gaceta."],
+    })
+    clean, stated = st.strip_stated(segs)
+    assert stated == ["11.2", "3.6;11.7", ""] and not clean.text.str.contains("ODS").any()
+    aligned = st.classify_plan_targets(segs)
+    assert aligned.stated_targets.tolist() == stated and aligned.top_target.iloc[0] == "11.2"
+    assert aligned.top_target.iloc[2] == ""  # nothing to align: abstains
+    cmp_ = st.stated_vs_suggested(aligned)
+    assert cmp_.segment_id.tolist() == ["p-1", "p-2"] and bool(cmp_.same_target.iloc[0])
+    assert cmp_.same_goal.iloc[1] == (aligned.top_target.iloc[1].split(".")[0] in {"3", "11"})
+    counts = st.targets_by_group(aligned, "eje")
+    assert counts.segments.sum() == (aligned.top_target != "").sum() and set(counts.eje) <= {"1"}

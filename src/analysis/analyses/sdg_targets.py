@@ -56,6 +56,7 @@ from analysis.analyses.sdg import (
     read_validation,
     score_matches,
 )
+from analysis.ingest.plans import segment_body
 from analysis.ingest.sources import require
 from analysis.util.nlp import load_nlp
 from analysis.util.text import normalise
@@ -365,6 +366,61 @@ def split_stated(text: str) -> tuple[str, list[str]]:
 
     rest = " ".join(STATED.sub(grab, text).split())
     return rest, list(dict.fromkeys(codes))
+
+
+def strip_stated(segments: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """A copy of the plan segments without their stated-alignment statements, and the stated targets
+    of each segment ("11.2;11.6", empty when none). The statements are removed before any coding, so
+    that "Alineación ODS" does not count as a mention of the SDGs."""
+    out = segments.copy()
+    texts, stated = [], []
+    for t in segments["text"]:
+        rest, codes = split_stated(str(t))
+        texts.append(rest)
+        stated.append(";".join(codes))
+    out["text"] = texts
+    return out, stated
+
+
+def classify_plan_targets(
+    segments: pd.DataFrame, dictionary: Dictionary | None = None, threshold: float = DEFAULT_THRESHOLD
+) -> pd.DataFrame:
+    """Target alignment of every plan segment (heading label and stated alignment removed first).
+
+    Columns: segment_id, plan_id, inegi_code, eje, level, stated_targets, then the columns of
+    ``classify_targets`` except the 17 goal scores.
+    """
+    clean, stated = strip_stated(segments)
+    bodies = [segment_body(t) for t in clean["text"]]
+    res = classify_targets(bodies, dictionary, threshold)
+    keys = segments[["segment_id", "plan_id", "inegi_code", "eje", "level"]].reset_index(drop=True)
+    keys["stated_targets"] = stated
+    cols = ["top_sdg", "top_target", "targets", "target_score_1", "target_score_2", "target_score_3", "evidence"]
+    return pd.concat([keys, res[cols]], axis=1)
+
+
+def stated_vs_suggested(aligned: pd.DataFrame) -> pd.DataFrame:
+    """Segments that state a target: stated targets, the suggestion, and whether they agree
+    (``same_target``: the suggested target is among the stated; ``same_goal``: its goal is among the
+    stated goals; ``in_top3``: a stated target is among the three candidates)."""
+    sub = aligned[aligned["stated_targets"] != ""].copy()
+    stated = [set(x.split(";")) for x in sub["stated_targets"]]
+    cands = [set(x.split(";")) if x else set() for x in sub["targets"]]
+    sub["same_target"] = [t in s for t, s in zip(sub["top_target"], stated, strict=True)]
+    sub["same_goal"] = [bool(t) and t.split(".")[0] in {c.split(".")[0] for c in s}
+                        for t, s in zip(sub["top_target"], stated, strict=True)]
+    sub["in_top3"] = [bool(s & c) for s, c in zip(stated, cands, strict=True)]
+    return sub.reset_index(drop=True)
+
+
+def targets_by_group(aligned: pd.DataFrame, by: str | list[str]) -> pd.DataFrame:
+    """Segments per group and suggested target (abstentions left out), most frequent first."""
+    by = [by] if isinstance(by, str) else list(by)
+    sub = aligned[aligned["top_target"] != ""]
+    counts = sub.groupby([*by, "top_target"]).size().rename("segments").reset_index()
+    counts["_order"] = [target_order(t) for t in counts["top_target"]]
+    counts = counts.sort_values([*by, "segments", "_order"], ascending=[True] * len(by) + [False, True], kind="stable")
+    return counts.drop(columns="_order").reset_index(drop=True)
 
 
 # --- calibration and validation -------------------------------------------------------------------
