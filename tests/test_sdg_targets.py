@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -193,3 +194,21 @@ def test_plan_segments_stated_and_suggested_targets() -> None:
     assert cmp_.same_goal.iloc[1] == (aligned.top_target.iloc[1].split(".")[0] in {"3", "11"})
     counts = st.targets_by_group(aligned, "eje")
     assert counts.segments.sum() == (aligned.top_target != "").sum() and set(counts.eje) <= {"1"}
+
+
+def test_frozen_set_is_unchanged() -> None:
+    assert hashlib.sha256(st.FROZEN_PATH.read_bytes()).hexdigest() == st.FROZEN_SHA256
+
+
+def test_command_uses_the_link_vocabulary_of_the_given_dictionary(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\n1,Construir ciclovías en la ciudad\n", encoding="utf-8")
+    dic = tmp_path / "d.yml"
+    text = (ROOT / "data/curated/ods_diccionario.yml").read_text(encoding="utf-8")
+    dic.write_text(text.split("\nmetas:\n")[0] + "\n", encoding="utf-8")  # same dictionary, no link vocabulary
+    out = tmp_path / "o.csv"
+    res = _run("classify", str(src), "--out", str(out), "--dictionary", str(dic), "--threshold", "0")
+    assert res.returncode == 0, res.stderr
+    assert "ciclovia" not in pd.read_csv(out, dtype=str, keep_default_na=False).evidence.iloc[0].split(";")[0]
+    res = _run("classify", str(src), "--out", str(out), "--threshold", "0")
+    assert "ciclovia" in pd.read_csv(out, dtype=str, keep_default_na=False).evidence.iloc[0]

@@ -25,6 +25,7 @@ reported, so that an abstention can be inspected.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections import defaultdict
@@ -556,6 +557,8 @@ def choose_lexical_weight(grid: Sequence[float] = (0.05, 0.075, 0.1, 0.15, 0.25,
 # --- the frozen in-domain set ----------------------------------------------------------------------
 
 FROZEN_PATH: Path = paths.CURATED / "ods_metas_validacion.csv"
+#: SHA-256 of the frozen set: it may not change (see data/curated/ods_metas_validacion.md).
+FROZEN_SHA256 = "86d53d11fd02d0ff34401bedf301b1bb99ff1e807a572fbcd0d264d1fa4aeee6"
 FROZEN_COLUMNS = ("sentence_id", "kind", "text", "target", "goal", "note")
 
 
@@ -565,10 +568,13 @@ def read_target_validation(path: Path = FROZEN_PATH) -> pd.DataFrame:
     Checks every row: unique ids, a target code that exists among the 169 official targets, and a
     goal equal to the target's prefix; the error names the file, line and field.
     """
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError as exc:
-        raise ValueError(f"{path}: frozen validation set not found; restore it from git.") from exc
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"{path}: frozen validation set not found; restore it from git.")
+    if path.resolve() == FROZEN_PATH.resolve() and hashlib.sha256(path.read_bytes()).hexdigest() != FROZEN_SHA256:
+        raise ValueError(f"{path}: the frozen set has changed since it was frozen (SHA-256 differs); "
+                         "restore it from git (git checkout -- data/curated/ods_metas_validacion.csv).")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in FROZEN_COLUMNS if c not in df.columns]
     if missing:
         raise ValueError(f"{path}: missing columns {missing}; expected {', '.join(FROZEN_COLUMNS)}.")

@@ -20,7 +20,13 @@ import tempfile
 from pathlib import Path
 
 from analysis.analyses.sdg import SCORE_COLUMNS, DictionaryError, load_sdg_dictionary
-from analysis.analyses.sdg_targets import DEFAULT_THRESHOLD, TARGET_COLUMNS, TargetsError, classify_targets
+from analysis.analyses.sdg_targets import (
+    DEFAULT_THRESHOLD,
+    TARGET_COLUMNS,
+    TargetsError,
+    classify_targets,
+    load_target_index,
+)
 from analysis.util.io import decode_text
 
 
@@ -37,7 +43,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     c.add_argument("--id-col", default="id", help="column holding the row ids, copied verbatim (default: id)")
     c.add_argument("--out", type=Path, required=True, metavar="OUTPUT.csv")
     c.add_argument("--dictionary", type=Path, default=None,
-                   help="ODS dictionary YAML (default: data/curated/ods_diccionario.yml)")
+                   help="ODS dictionary YAML, with the link vocabulary per target under 'metas:' "
+                        "(default: data/curated/ods_diccionario.yml)")
     c.add_argument("--threshold", type=_threshold, default=DEFAULT_THRESHOLD, metavar="SCORE",
                    help="minimum combined score of the best target for an answer; below it top_sdg and top_target "
                         f"are left empty (default: {DEFAULT_THRESHOLD}, calibrated on the tuning set; 0 answers on any evidence)")
@@ -124,16 +131,13 @@ def _classify(args: argparse.Namespace) -> int:
     try:
         ids, texts, enc = read_rows(args.input, args.text_col, args.id_col)
         d = load_sdg_dictionary(args.dictionary) if args.dictionary else load_sdg_dictionary()
+        index = load_target_index(bridge_path=args.dictionary) if args.dictionary else load_target_index()
     except (InputError, DictionaryError, TargetsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if enc != "utf-8-sig":
         print(f"note: {args.input} is not valid UTF-8; read it as {enc}.", file=sys.stderr)
-    try:
-        result = classify_targets(texts, d, threshold=args.threshold)
-    except TargetsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    result = classify_targets(texts, d, threshold=args.threshold, index=index)
     write_rows(args.out, ids, result)
     n_top = int(result["top_sdg"].notna().sum())
     n_empty = sum(1 for t in texts if not t.strip())
