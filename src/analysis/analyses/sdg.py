@@ -228,12 +228,8 @@ def find_matches(tokens: list[tuple[str, str]], d: Dictionary) -> list[tuple[tup
     return found
 
 
-def score_tokens(tokens: list[tuple[str, str]], d: Dictionary) -> tuple[dict[int, float], dict[int, tuple[float, int]]]:
-    """Goal scores and, per goal, (strongest single weight, longest match) for tie-breaking.
-
-    A goal's score is its strongest match plus half the weight of its other matches, so that one
-    specific term outweighs a pile of loosely related words.
-    """
+def kept_matches(tokens: list[tuple[str, str]], d: Dictionary) -> list[tuple[set[int], Pattern]]:
+    """The matches that count: exclusions applied, matches inside a longer one dropped."""
     matches = find_matches(tokens, d)
     excluded: dict[int, set[int]] = defaultdict(set)
     for where, p in matches:
@@ -246,6 +242,20 @@ def score_tokens(tokens: list[tuple[str, str]], d: Dictionary) -> tuple[dict[int
         if any(where <= kw and (len(kw) > len(where) or kp.goal == p.goal) for kw, kp in kept):
             continue  # inside a longer match, or the same words already counted for this goal
         kept.append((where, p))
+    return kept
+
+
+def score_tokens(tokens: list[tuple[str, str]], d: Dictionary) -> tuple[dict[int, float], dict[int, tuple[float, int]]]:
+    """Goal scores and, per goal, (strongest single weight, longest match) for tie-breaking.
+
+    A goal's score is its strongest match plus half the weight of its other matches, so that one
+    specific term outweighs a pile of loosely related words.
+    """
+    return score_matches(kept_matches(tokens, d))
+
+
+def score_matches(kept: list[tuple[set[int], Pattern]]) -> tuple[dict[int, float], dict[int, tuple[float, int]]]:
+    """Goal scores and tie-break strengths from the kept matches (see ``score_tokens``)."""
     weights: dict[int, list[float]] = defaultdict(list)
     strength: dict[int, tuple[float, int]] = {}
     for where, p in kept:

@@ -1,7 +1,12 @@
 """``python -m analysis sdg classify INPUT.csv --text-col text --id-col id --out OUTPUT.csv``.
 
-Writes one row per input row: ``id``, ``top_sdg`` (1-17, empty without signal), ``sdgs`` (detected
-goals, strongest first, separated by semicolons) and ``score_1`` .. ``score_17``.
+Writes one row per input row: ``id``, ``top_sdg`` (1-17, empty when the coder abstains), ``sdgs``
+(detected goals, strongest first, separated by semicolons), ``score_1`` .. ``score_17`` (goal
+dictionary), then ``top_target`` (the best SDG target, "11.2"; empty when the coder abstains),
+``targets`` (the three best candidate targets, "11.2;11.6;11.b", listed even on abstention),
+``target_score_1`` .. ``target_score_3`` (their combined scores) and ``evidence`` (matched lemmas of
+the official target text and matched dictionary terms). ``--threshold`` sets the minimum combined
+score for an answer (default: the value calibrated on the tuning set).
 """
 
 from __future__ import annotations
@@ -13,7 +18,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from analysis.analyses.sdg import SCORE_COLUMNS, DictionaryError, classify_texts, load_sdg_dictionary
+from analysis.analyses.sdg import SCORE_COLUMNS, DictionaryError, load_sdg_dictionary
+from analysis.analyses.sdg_targets import (
+    DEFAULT_THRESHOLD,
+    TARGET_COLUMNS,
+    TargetsError,
+    classify_targets,
+    load_target_index,
+)
 from analysis.util.io import (
     BinaryFileError,
     CsvFormatError,
@@ -38,12 +50,26 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     c.add_argument("--id-col", default="id", help="column holding the row ids, copied verbatim (default: id)")
     c.add_argument("--out", type=Path, required=True, metavar="OUTPUT.csv")
     c.add_argument("--dictionary", type=Path, default=None,
-                   help="ODS dictionary YAML (default: data/curated/ods_diccionario.yml)")
+                   help="ODS dictionary YAML, with the link vocabulary per target under 'metas:' "
+                        "(default: data/curated/ods_diccionario.yml)")
+    c.add_argument("--threshold", type=_threshold, default=DEFAULT_THRESHOLD, metavar="SCORE",
+                   help="minimum combined score of the best target for an answer; below it top_sdg and top_target "
+                        f"are left empty (default: {DEFAULT_THRESHOLD}, calibrated on the tuning set; 0 answers on any evidence)")
     c.set_defaults(func=_classify)
 
 
 #: Longest text classified (characters): the limit of the spaCy pipeline for one text.
 MAX_TEXT_CHARS = 1_000_000
+
+
+def _threshold(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--threshold expects a number such as 3.5, got {value!r}.") from exc
+    if not (x >= 0 and x < float("inf")):
+        raise argparse.ArgumentTypeError(f"--threshold must be a non-negative number, got {value!r}.")
+    return x
 
 
 def read_rows(path: Path, text_col: str, id_col: str) -> tuple[list[str], list[str], str]:
@@ -121,14 +147,25 @@ def write_rows(out: Path, ids: list[str], result: object) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh, lineterminator="\n")
-            w.writerow(["id", "top_sdg", "sdgs", *SCORE_COLUMNS])
+            w.writerow(["id", "top_sdg", "sdgs", *SCORE_COLUMNS, *TARGET_COLUMNS, "evidence"])
             for i, rid in enumerate(ids):
                 top = result["top_sdg"].iloc[i]  # type: ignore[index]
                 scores = [f"{float(result[c].iloc[i]):g}" for c in SCORE_COLUMNS]  # type: ignore[index]
-                w.writerow([rid, "" if top is None or str(top) == "<NA>" else int(top), result["sdgs"].iloc[i], *scores])  # type: ignore[index]
+                tscores = [_num(result[f"target_score_{k}"].iloc[i]) for k in (1, 2, 3)]  # type: ignore[index]
+                w.writerow([rid, "" if top is None or str(top) == "<NA>" else int(top), result["sdgs"].iloc[i], *scores,  # type: ignore[index]
+                            result["top_target"].iloc[i], result["targets"].iloc[i], *tscores, result["evidence"].iloc[i]])  # type: ignore[index]
         publish(tmp, out)
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def _num(x: object) -> str:
+    """A score as text; empty when there is no such candidate."""
+    try:
+        v = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+    return "" if v != v else f"{v:g}"
 
 
 def _classify(args: argparse.Namespace) -> int:
@@ -136,13 +173,14 @@ def _classify(args: argparse.Namespace) -> int:
         check_paths(args.input, args.out, args.dictionary)
         ids, texts, enc = read_rows(args.input, args.text_col, args.id_col)
         d = load_sdg_dictionary(args.dictionary) if args.dictionary else load_sdg_dictionary()
-    except (InputError, DictionaryError) as exc:
+        index = load_target_index(bridge_path=args.dictionary) if args.dictionary else load_target_index()
+    except (InputError, DictionaryError, TargetsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     note = encoding_note(args.input, enc)
     if note:
         print(note, file=sys.stderr)
-    result = classify_texts(texts, d)
+    result = classify_targets(texts, d, threshold=args.threshold, index=index)
     try:
         write_rows(args.out, ids, result)
     except OSError as exc:
@@ -150,9 +188,13 @@ def _classify(args: argparse.Namespace) -> int:
         return 1
     n_top = int(result["top_sdg"].notna().sum())
     n_empty = sum(1 for t in texts if not t.strip())
+    answered = result["top_sdg"].notna().tolist()
+    candidates = [bool(c) for c in result["targets"]]
+    n_abstain = sum(1 for ok, c in zip(answered, candidates, strict=True) if c and not ok)
     print(
-        f"{len(ids)} rows read from {args.input} (encoding {enc}); {n_top} with a goal, "
-        f"{len(ids) - n_top} without ({n_empty} empty texts); written to {args.out}",
+        f"{len(ids)} rows read from {args.input} (encoding {enc}); {n_top} with a goal and target, "
+        f"{len(ids) - n_top} without: {n_abstain} abstentions (evidence below the threshold {args.threshold:g}), "
+        f"{len(ids) - n_top - n_abstain - n_empty} without any evidence, {n_empty} empty texts; written to {args.out}",
         file=sys.stderr,
     )
     return 0
