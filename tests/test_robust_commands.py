@@ -239,3 +239,7 @@ def test_code_names_a_missing_or_binary_codebook(tmp_path: Path, capsys: pytest.
     assert "no.yml: codebook not found" in capsys.readouterr().err
     assert main([*base, "--codebook", str(_xlsx(tmp_path / "libro.yml"))]) == 1
     assert "libro.yml: is an Excel workbook (XLSX), not a text file; save the codebook as YAML text" in capsys.readouterr().err
+
+
+def test_a_single_transcript_file_is_read() -> None:
+    assert [t.id for t in load_corpus(FIX / "corpus" / "FX-01.md")] == ["FX-01"]
