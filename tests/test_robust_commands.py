@@ -231,3 +231,15 @@ def test_sdg_text_over_a_million_characters_is_refused(tmp_path: Path, capsys: p
     src.write_text('id,text\n1,"' + "agua potable " * 80_000 + '"\n', encoding="utf-8")
     assert main(["sdg", "classify", str(src), "--out", str(tmp_path / "o.csv")]) == 1
     assert "line 2: the text has 1,040,000 characters, more than the 1,000,000" in capsys.readouterr().err
+
+
+def test_code_names_a_missing_or_binary_codebook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["code", str(FIX / "corpus"), "--register", str(REGISTER), "--out", str(tmp_path / "o.csv")]
+    assert main([*base, "--codebook", str(tmp_path / "no.yml")]) == 1
+    assert "no.yml: codebook not found" in capsys.readouterr().err
+    assert main([*base, "--codebook", str(_xlsx(tmp_path / "libro.yml"))]) == 1
+    assert "libro.yml: is an Excel workbook (XLSX), not a text file; save the codebook as YAML text" in capsys.readouterr().err
+
+
+def test_a_single_transcript_file_is_read() -> None:
+    assert [t.id for t in load_corpus(FIX / "corpus" / "FX-01.md")] == ["FX-01"]

@@ -298,7 +298,8 @@ def _is_transcript(f: Path) -> bool:
 
 
 def iter_corpus(input_path: Path, report: Callable[[str], None] | None = None) -> Iterator[Transcript]:
-    """Yield transcripts from a folder of ``*.md``/``*.markdown`` files (sorted) or a CSV with ``id`` and ``text`` columns.
+    """Yield transcripts from a folder of ``*.md``/``*.markdown`` files (sorted), one such file, or a CSV
+    with ``id`` and ``text`` columns.
 
     CSV rows become one-turn transcripts (speaker ``I``); other columns are kept as metadata.
     Notes (files skipped in a folder, the encoding chosen for a file that is not UTF-8) go to
@@ -327,6 +328,8 @@ def iter_corpus(input_path: Path, report: Callable[[str], None] | None = None) -
             yield t
     elif input_path.is_file() and input_path.suffix.lower() == ".csv":
         yield from _iter_csv(input_path, say)
+    elif input_path.is_file() and input_path.suffix.lower() in TRANSCRIPT_SUFFIXES:
+        yield load_transcript(input_path, say)
     elif input_path.is_file():
         try:
             sniff_encoding(input_path)

@@ -20,6 +20,7 @@ import yaml
 from spacy.language import Language
 from spacy.matcher import Matcher
 
+from analysis.util.io import BinaryFileError, decode_text
 from analysis.util.nlp import load_nlp
 from analysis.util.text import normalise
 
@@ -234,8 +235,15 @@ def codebook_from_dict(data: dict[str, Any], source: str = "codebook") -> Codebo
 def load_codebook(path: Path, nlp: Language | None = None) -> Codebook:
     """Load and validate a YAML codebook (patterns are compiled against the Spanish model)."""
     path = Path(path)
+    if not path.is_file():
+        raise CodebookError(f"{path}: codebook not found" + (" (it is a folder)" if path.is_dir() else "")
+                            + "; give the YAML codebook with --codebook (default interviews/codebook.yml).")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text, _ = decode_text(path.read_bytes(), path.name)
+        data = yaml.safe_load(text)
+    except (BinaryFileError, UnicodeError) as exc:
+        message = str(exc).replace("export it as CSV UTF-8 (or plain text)", "save the codebook as YAML text")
+        raise CodebookError(message) from None
     except yaml.YAMLError as exc:
         raise CodebookError(f"{path.name}: invalid YAML: {exc}") from None
     cb = codebook_from_dict(data, source=path.name)
