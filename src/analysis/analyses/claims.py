@@ -386,10 +386,10 @@ def grade(claim: pd.Series, finding: Finding) -> str:
     if finding.pending:
         return "pending"
     if not claim.rule:
-        return claim.status
+        return str(claim.status)
     where = f"claim {claim.claim_id}, field 'rule'"
     holds = evaluate_rule(claim.rule, finding.metrics, stated_numbers(claim.value_stated), where)
-    return claim.if_rule_holds if holds else "contradicted"
+    return str(claim.if_rule_holds) if holds else "contradicted"
 
 
 def build_ledger(claims: pd.DataFrame, evidence: Evidence) -> pd.DataFrame:

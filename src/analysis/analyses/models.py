@@ -74,7 +74,8 @@ class Fit:
     """A fitted model, whether it converged, and the warnings it raised."""
 
     name: str
-    result: object
+    #: The statsmodels results object (``None`` when the fit failed); statsmodels ships no types.
+    result: Any
     converged: bool
     warnings: list[str] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)
@@ -207,7 +208,8 @@ def predicted_frequencies(fit: Fit, max_count: int) -> np.ndarray:
         probs = res.model.get_distribution(np.asarray(res.params)).pmf(np.arange(max_count + 1)[:, None]).T
     else:
         probs = res.predict(which="prob", y_values=np.arange(max_count + 1))
-    return np.asarray(probs).sum(axis=0)
+    out: np.ndarray = np.asarray(probs).sum(axis=0)
+    return out
 
 
 def drop_top_share(df: pd.DataFrame, share: float = 0.01) -> pd.DataFrame:
@@ -259,7 +261,8 @@ def robustness_sentences(estimates: pd.DataFrame, base: str = "nb2",
     variants = variants or ROBUSTNESS_LABELS
     out: dict[str, str] = {}
     for variant, label in variants.items():
-        changed, kept = [], []
+        changed: list[str] = []
+        kept: list[str] = []
         for term in COVARIATES:
             b, o = estimate(estimates, base, term), estimate(estimates, variant, term)
             same = wording.irr_side(b[1], b[2]) == wording.irr_side(o[1], o[2])

@@ -232,9 +232,9 @@ def kept_matches(tokens: list[tuple[str, str]], d: Dictionary) -> list[tuple[set
     """The matches that count: exclusions applied, matches inside a longer one dropped."""
     matches = find_matches(tokens, d)
     excluded: dict[int, set[int]] = defaultdict(set)
-    for where, p in matches:
+    for span, p in matches:
         if p.exclude:
-            excluded[p.goal].update(range(where[0], where[-1] + 1))
+            excluded[p.goal].update(range(span[0], span[-1] + 1))
     positive = [(set(w), p) for w, p in matches if not p.exclude and not (set(w) & excluded[p.goal])]
     positive.sort(key=lambda m: (-len(m[0]), -m[1].weight, min(m[0])))
     kept: list[tuple[set[int], Pattern]] = []
@@ -279,13 +279,18 @@ def detected_goals(scores: dict[int, float], ranked: list[int]) -> list[int]:
     return [ranked[0]] + [g for g in ranked[1:] if scores[g] >= MIN_SCORE and scores[g] >= RELATIVE_THRESHOLD * top]
 
 
+def _missing(value: object) -> bool:
+    """None, pandas' NA or a float NaN (an empty cell)."""
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
 def classify_texts(
     texts: Sequence[str], dictionary: Dictionary | None = None, batch_size: int = BATCH_SIZE
 ) -> pd.DataFrame:
     """One row per text: ``top_sdg`` (Int64, <NA> without signal), ``sdgs`` ("5;16"), score_1..score_17."""
     d = dictionary or load_sdg_dictionary()
     nlp = load_nlp(DISABLE)
-    clean = ["" if t is None or (isinstance(t, float) and math.isnan(t)) else str(t) for t in texts]
+    clean = ["" if _missing(t) else str(t) for t in texts]
     rows = []
     for doc in nlp.pipe(clean, batch_size=batch_size):
         scores, strength = score_tokens(content_tokens(doc), d)
@@ -330,7 +335,7 @@ def evaluate(gold: Sequence[object], top: Sequence[object], predicted: Sequence[
     per-goal precision/recall/F1 of the detected goal sets against the gold sets."""
     g_sets = [parse_goals(x) for x in gold]
     p_sets = [parse_goals(x) for x in predicted]
-    tops = [None if (t is None or t is pd.NA or (isinstance(t, float) and math.isnan(t)) or t == "") else int(t) for t in top]
+    tops = [None if (_missing(t) or t == "") else int(str(t)) for t in top]
     n = len(g_sets)
     acc = sum(1 for t, g in zip(tops, g_sets, strict=True) if t is not None and t in g) / n if n else float("nan")
     rows = []

@@ -583,7 +583,7 @@ def read_target_validation(path: Path = FROZEN_PATH) -> pd.DataFrame:
     if dup:
         raise ValueError(f"{path}: sentence_id {dup[0]!r} appears more than once; ids must be unique.")
     for n, row in df.iterrows():
-        line = int(n) + 2  # type: ignore[call-overload]
+        line = int(n) + 2
         if not row.text.strip():
             raise ValueError(f"{path}: line {line} (id {row.sentence_id}): field 'text' is empty.")
         if row.target and row.target not in codes:
