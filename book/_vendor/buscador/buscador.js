@@ -152,8 +152,9 @@
 
   function alEscribir() {
     var texto = entrada.value;
-    if (!texto.trim()) { muestraLista([]); estado.textContent = ""; return; }
+    if (!texto.trim()) { muestraLista([]); limpiaFicha(); estado.textContent = ""; return; }
     var r = busca(texto);
+    if (r.exactos.length !== 1) { limpiaFicha(); }
     if (r.exactos.length === 1) {
       muestraLista(r.otros.slice(0, 10));
       estado.textContent = "Ficha de " + etiqueta(r.exactos[0]) + " (" + M.c[r.exactos[0]] + ")" +
@@ -163,8 +164,8 @@
     }
     if (r.exactos.length > 1) {
       muestraLista(r.exactos.concat(r.otros).slice(0, 40));
-      estado.textContent = "«" + texto.trim() + "» es el nombre de " + r.exactos.length +
-        " municipios; elija uno en la lista (flechas y Enter) o escriba «Nombre, Estado».";
+      estado.textContent = "«" + texto.trim() + "» corresponde a " + r.exactos.length +
+        " municipios (por su nombre o el de su cabecera); elija uno en la lista (flechas y Enter) o escriba «Nombre, Estado».";
       return;
     }
     if (r.otros.length) {
@@ -180,6 +181,11 @@
   }
 
   // ------------------------------------------------------------------ ficha
+  function limpiaFicha() {
+    actual = -1;
+    ficha.textContent = "";
+  }
+
   function fila(dl, termino, valor) {
     dl.appendChild(el("dt", { texto: termino }));
     dl.appendChild(el("dd", { texto: valor }));
