@@ -153,7 +153,7 @@ def test_query_shows_the_card_with_ten_suggestions(ready: float, driver: object,
     assert c["title"] == title, (query, c["title"], status(driver))
     assert f"Clave INEGI {code}" in str(c["sub"])
     assert c["suggestions"] == 10 and c["points"] == 10
-    for field in ("Población 2020", "Región", "Litoral", "Grado de marginación 2020 (CONAPO)",
+    for field in ("Población 2020", "Región", "Litoral", "Grado de marginación 2020 (CONAPO)", "Intensidad migratoria",
                   "Hermanamientos internacionales registrados", "Cómo se compara", "Wikipedia (pares geocodificados)"):
         assert field in str(c["text"]), field
 

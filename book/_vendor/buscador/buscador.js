@@ -54,6 +54,11 @@
       .replace(/@(\d+)/g, function (_, j) { return cortos[+j]; });
   }
 
+  function indice(v) {
+    if (v === null || v === undefined) { return "sin dato"; }
+    return typeof v === "number" ? v.toLocaleString("es-MX", { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : v;
+  }
+
   function siNo(v) { return v === null || v === undefined ? "sin dato" : (v ? "sí" : "no"); }
 
   // ------------------------------------------------------------------ búsqueda
@@ -275,7 +280,7 @@
     fila(dl, "Frontera con Guatemala o Belice", siNo(M.g[i][2]));
     fila(dl, "Entidad fronteriza con Estados Unidos", siNo(M.g[i][3]));
     fila(dl, "Grado de marginación 2020 (CONAPO)", M.m[i] || "sin dato");
-    fila(dl, "Intensidad migratoria 2010 (CONAPO)", M.i[i] || "sin dato");
+    fila(dl, "Intensidad migratoria hacia Estados Unidos 2010 (CONAPO, índice absoluto)", indice(M.i[i]));
     ficha.appendChild(dl);
 
     var boton = el("button", { type: "button", "class": "buscador-boton", texto: "Descargar ficha (CSV)" });
@@ -341,7 +346,7 @@
     dato("poblacion_2020", M.p[i] === null ? "sin dato" : M.p[i]); dato("region", M.r[i] || "sin dato");
     dato("litoral", siNo(M.g[i][0])); dato("frontera_estados_unidos", siNo(M.g[i][1]));
     dato("frontera_guatemala_belice", siNo(M.g[i][2])); dato("entidad_fronteriza_norte", siNo(M.g[i][3]));
-    dato("grado_marginacion_2020", M.m[i] || "sin dato"); dato("intensidad_migratoria_2010", M.i[i] || "sin dato");
+    dato("grado_marginacion_2020", M.m[i] || "sin dato"); dato("intensidad_migratoria_2010", indice(M.i[i]));
     dato("comparacion", claseTexto(i));
     M.v[i].forEach(function (j) { filas.push(["hermanamiento", "ciudad", D.ciudades[j][0], D.ciudades[j][1], "", D.fuentes.vinculos]); });
     M.h[i].forEach(function (j) { filas.push(["parecido", etiqueta(j) + " (" + M.c[j] + ")", M.v[j].length + " hermanamientos", "", "", socios(j, 100)]); });
