@@ -145,6 +145,7 @@ def test_page_is_ready_quickly(ready: float, server: str, driver: object) -> Non
     ("cancun", "Benito Juárez, Quintana Roo", "23005"),
     ("23005", "Benito Juárez, Quintana Roo", "23005"),
     ("BACALAR", "Bacalar, Quintana Roo", "23010"),
+    ("1001", "Aguascalientes, Aguascalientes", "01001"),
 ])
 def test_query_shows_the_card_with_ten_suggestions(ready: float, driver: object, query: str, title: str,
                                                    code: str) -> None:

@@ -84,7 +84,8 @@
     if (/^\d{1,5}$/.test(crudo)) {
       var exactos = [], prefijo = [];
       for (var i = 0; i < N; i++) {
-        if (M.c[i] === crudo.padStart(5, "0") && crudo.length === 5) { exactos.push(i); }
+        // 5 dígitos, o 4 si se omitió el cero inicial de la entidad (1001 = 01001), como en la terminal
+        if ((crudo.length === 5 && M.c[i] === crudo) || (crudo.length === 4 && M.c[i] === "0" + crudo)) { exactos.push(i); }
         else if (M.c[i].indexOf(crudo) === 0) { prefijo.push(i); }
       }
       return { exactos: exactos, otros: prefijo };
