@@ -127,10 +127,17 @@ def ready(server: str, driver: object) -> float:
     return open_page(driver, server)
 
 
-def test_page_is_ready_quickly(ready: float, driver: object) -> None:
-    in_page = driver.find_element("id", "buscador").get_attribute("data-ms")  # type: ignore[attr-defined]
-    print(f"\nbuscador listo en {ready:.2f} s (medido desde la prueba); {in_page} ms desde el inicio de la navegación")
-    assert ready < READY_BUDGET_S, f"the page took {ready:.2f} s to be ready (budget {READY_BUDGET_S} s)"
+def test_page_is_ready_quickly(ready: float, server: str, driver: object) -> None:
+    """Navigation start to data ready (the page's own clock), cache emptied before each of 3 loads."""
+    times = []
+    for _ in range(3):
+        driver.execute_cdp_cmd("Network.clearBrowserCache", {})  # type: ignore[attr-defined]
+        open_page(driver, server)
+        times.append(int(driver.find_element("id", "buscador").get_attribute("data-ms")))  # type: ignore[attr-defined]
+    median = sorted(times)[1] / 1000
+    print(f"\nbuscador listo: primera carga {ready:.2f} s (reloj de la prueba); "
+          f"cargas sin caché {times} ms (reloj de la página), mediana {median:.2f} s")
+    assert median < READY_BUDGET_S, f"the page took {median:.2f} s to be ready (budget {READY_BUDGET_S} s)"
 
 
 @pytest.mark.parametrize(("query", "title", "code"), [
@@ -138,6 +145,7 @@ def test_page_is_ready_quickly(ready: float, driver: object) -> None:
     ("cancun", "Benito Juárez, Quintana Roo", "23005"),
     ("23005", "Benito Juárez, Quintana Roo", "23005"),
     ("BACALAR", "Bacalar, Quintana Roo", "23010"),
+    ("1001", "Aguascalientes, Aguascalientes", "01001"),
 ])
 def test_query_shows_the_card_with_ten_suggestions(ready: float, driver: object, query: str, title: str,
                                                    code: str) -> None:
@@ -146,7 +154,7 @@ def test_query_shows_the_card_with_ten_suggestions(ready: float, driver: object,
     assert c["title"] == title, (query, c["title"], status(driver))
     assert f"Clave INEGI {code}" in str(c["sub"])
     assert c["suggestions"] == 10 and c["points"] == 10
-    for field in ("Población 2020", "Región", "Litoral", "Grado de marginación 2020 (CONAPO)",
+    for field in ("Población 2020", "Región", "Litoral", "Grado de marginación 2020 (CONAPO)", "Intensidad migratoria",
                   "Hermanamientos internacionales registrados", "Cómo se compara", "Wikipedia (pares geocodificados)"):
         assert field in str(c["text"]), field
 
@@ -156,7 +164,9 @@ def test_ambiguous_name_lists_candidates_with_their_state(ready: float, driver: 
     opts = options(driver)
     assert len(opts) >= 2, opts
     assert any("Quintana Roo (23005)" in o for o in opts) and any("Ciudad de México" in o for o in opts), opts
-    assert "es el nombre de" in status(driver)
+    assert "corresponde a" in status(driver) and not card(driver)["title"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SHOTS / "buscador_candidatos.png"))  # type: ignore[attr-defined]
     type_query(driver, "benito juarez, quintana")
     assert card(driver)["title"] == "Benito Juárez, Quintana Roo"
 
@@ -179,11 +189,24 @@ def test_keyboard_chooses_from_the_list(ready: float, driver: object) -> None:
 
 
 def test_unknown_name_offers_close_matches(ready: float, driver: object) -> None:
+    type_query(driver, "Bacalar")
+    assert card(driver)["title"] == "Bacalar, Quintana Roo"
     type_query(driver, "Bacalr")
     assert "No hay ningún municipio" in status(driver)
+    assert not card(driver)["title"], "the previous card must not stay under a failed search"
     assert any(o.startswith("Bacalar") for o in options(driver)), options(driver)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SHOTS / "buscador_desconocido.png"))  # type: ignore[attr-defined]
     type_query(driver, "Zzyzxqw")
     assert "No hay ningún municipio" in status(driver)
+
+
+def test_a_link_can_open_a_card(server: str, driver: object) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(f"{server}/{PAGE}?municipio=23010")  # type: ignore[attr-defined]
+    WebDriverWait(driver, 30).until(lambda d: card(d)["title"] == "Bacalar, Quintana Roo")
+    assert card(driver)["suggestions"] == 10
 
 
 def test_csv_download_holds_the_card(ready: float, driver: object) -> None:

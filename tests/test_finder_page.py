@@ -57,14 +57,25 @@ def test_fixture_build_shape_and_explanations_round_trip(tables):
 def test_covariates_are_joined_by_code_and_unknown_codes_reported(tables):
     tw, munis, prof = tables
     code = munis.inegi_code.iloc[0]
-    cov = pd.DataFrame({"inegi_code": [code, "99998"], "marginacion_grado": ["Muy bajo", "Alto"],
-                        "intensidad_migratoria": ["Baja", ""]})
+    other = munis.inegi_code.iloc[1]
+    cov = pd.DataFrame({"inegi_code": [code, other, "99998"], "marginacion_grado": ["Muy bajo", None, "Alto"],
+                        "intensidad_migratoria": [1.916, "Muy alto", ""]})
     data = fp.build_finder_data(munis, tw, prof, covariates=cov, top=2)
     m = data["municipios"]
-    i = m["c"].index(code)
-    assert (m["m"][i], m["i"][i]) == ("Muy bajo", "Baja")
-    assert sum(v is not None for v in m["m"]) == 1
+    i, j = m["c"].index(code), m["c"].index(other)
+    assert (m["m"][i], m["i"][i]) == ("Muy bajo", 1.92)
+    assert (m["m"][j], m["i"][j]) == (None, "Muy alto")
+    assert sum(v is not None for v in m["m"]) == 1 and sum(v is not None for v in m["i"]) == 2
     assert data["fuentes"]["covariables_sin_municipio"] == ["99998"]
+
+
+def test_covariates_named_as_in_the_count_models_are_accepted(tables):
+    tw, munis, prof = tables
+    code = munis.inegi_code.iloc[0]
+    cov = pd.DataFrame({"inegi_code": [code], "marginalisation_grade_2020": ["Medio"], "migration_intensity_2010": [None]})
+    m = fp.build_finder_data(munis, tw, prof, covariates=cov, top=1)["municipios"]
+    i = m["c"].index(code)
+    assert (m["m"][i], m["i"][i]) == ("Medio", None)
 
 
 @pytest.mark.parametrize(("cov", "expect"), [

@@ -54,6 +54,11 @@
       .replace(/@(\d+)/g, function (_, j) { return cortos[+j]; });
   }
 
+  function indice(v) {
+    if (v === null || v === undefined) { return "sin dato"; }
+    return typeof v === "number" ? v.toLocaleString("es-MX", { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : v;
+  }
+
   function siNo(v) { return v === null || v === undefined ? "sin dato" : (v ? "sí" : "no"); }
 
   // ------------------------------------------------------------------ búsqueda
@@ -79,7 +84,8 @@
     if (/^\d{1,5}$/.test(crudo)) {
       var exactos = [], prefijo = [];
       for (var i = 0; i < N; i++) {
-        if (M.c[i] === crudo.padStart(5, "0") && crudo.length === 5) { exactos.push(i); }
+        // 5 dígitos, o 4 si se omitió el cero inicial de la entidad (1001 = 01001), como en la terminal
+        if ((crudo.length === 5 && M.c[i] === crudo) || (crudo.length === 4 && M.c[i] === "0" + crudo)) { exactos.push(i); }
         else if (M.c[i].indexOf(crudo) === 0) { prefijo.push(i); }
       }
       return { exactos: exactos, otros: prefijo };
@@ -152,8 +158,9 @@
 
   function alEscribir() {
     var texto = entrada.value;
-    if (!texto.trim()) { muestraLista([]); estado.textContent = ""; return; }
+    if (!texto.trim()) { muestraLista([]); limpiaFicha(); estado.textContent = ""; return; }
     var r = busca(texto);
+    if (r.exactos.length !== 1) { limpiaFicha(); }
     if (r.exactos.length === 1) {
       muestraLista(r.otros.slice(0, 10));
       estado.textContent = "Ficha de " + etiqueta(r.exactos[0]) + " (" + M.c[r.exactos[0]] + ")" +
@@ -163,8 +170,8 @@
     }
     if (r.exactos.length > 1) {
       muestraLista(r.exactos.concat(r.otros).slice(0, 40));
-      estado.textContent = "«" + texto.trim() + "» es el nombre de " + r.exactos.length +
-        " municipios; elija uno en la lista (flechas y Enter) o escriba «Nombre, Estado».";
+      estado.textContent = "«" + texto.trim() + "» corresponde a " + r.exactos.length +
+        " municipios (por su nombre o el de su cabecera); elija uno en la lista (flechas y Enter) o escriba «Nombre, Estado».";
       return;
     }
     if (r.otros.length) {
@@ -180,6 +187,11 @@
   }
 
   // ------------------------------------------------------------------ ficha
+  function limpiaFicha() {
+    actual = -1;
+    ficha.textContent = "";
+  }
+
   function fila(dl, termino, valor) {
     dl.appendChild(el("dt", { texto: termino }));
     dl.appendChild(el("dd", { texto: valor }));
@@ -269,7 +281,7 @@
     fila(dl, "Frontera con Guatemala o Belice", siNo(M.g[i][2]));
     fila(dl, "Entidad fronteriza con Estados Unidos", siNo(M.g[i][3]));
     fila(dl, "Grado de marginación 2020 (CONAPO)", M.m[i] || "sin dato");
-    fila(dl, "Intensidad migratoria 2010 (CONAPO)", M.i[i] || "sin dato");
+    fila(dl, "Intensidad migratoria hacia Estados Unidos 2010 (CONAPO, índice absoluto)", indice(M.i[i]));
     ficha.appendChild(dl);
 
     var boton = el("button", { type: "button", "class": "buscador-boton", texto: "Descargar ficha (CSV)" });
@@ -335,7 +347,7 @@
     dato("poblacion_2020", M.p[i] === null ? "sin dato" : M.p[i]); dato("region", M.r[i] || "sin dato");
     dato("litoral", siNo(M.g[i][0])); dato("frontera_estados_unidos", siNo(M.g[i][1]));
     dato("frontera_guatemala_belice", siNo(M.g[i][2])); dato("entidad_fronteriza_norte", siNo(M.g[i][3]));
-    dato("grado_marginacion_2020", M.m[i] || "sin dato"); dato("intensidad_migratoria_2010", M.i[i] || "sin dato");
+    dato("grado_marginacion_2020", M.m[i] || "sin dato"); dato("intensidad_migratoria_2010", indice(M.i[i]));
     dato("comparacion", claseTexto(i));
     M.v[i].forEach(function (j) { filas.push(["hermanamiento", "ciudad", D.ciudades[j][0], D.ciudades[j][1], "", D.fuentes.vinculos]); });
     M.h[i].forEach(function (j) { filas.push(["parecido", etiqueta(j) + " (" + M.c[j] + ")", M.v[j].length + " hermanamientos", "", "", socios(j, 100)]); });

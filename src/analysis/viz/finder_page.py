@@ -11,8 +11,9 @@ municipalities of the 2020 census comes from ``municipios.json``, written here b
   profile (:func:`analysis.analyses.partners.profile_similarity`) with their links;
 - its suggested partners and the finder's Spanish explanation of each
   (:meth:`analysis.analyses.partners.PartnerIndex.recommend`);
-- CONAPO's marginalisation grade and migration intensity when a covariates table is given
-  (``None`` otherwise: the page says "sin dato").
+- CONAPO's marginalisation grade (text) and migration intensity (the absolute index as a number,
+  or a grade as text) when a covariates table is given (``None`` otherwise, and for a
+  municipality the table lacks: the page says "sin dato").
 
 Compaction (the file must stay small enough to load fast): column-wise arrays, foreign cities
 and method notes stored once and referred to by position, and the municipalities named inside an
@@ -45,6 +46,9 @@ DATA_NAME = "municipios.json"
 SIZE_BUDGET = 2_500_000
 SCHEMA_VERSION = 1
 COVARIATE_COLUMNS = ("inegi_code", "marginacion_grado", "intensidad_migratoria")
+#: Column names of a municipal covariate table in English (as the count models name them), read
+#: as the page's when the page's own names are absent.
+COVARIATE_ALIASES = {"marginalisation_grade_2020": "marginacion_grado", "migration_intensity_2010": "intensidad_migratoria"}
 LINK_SOURCE = "Wikipedia (pares geocodificados)"
 #: Phrases of the finder's explanations (analysis.analyses.partners.explanations) written once in
 #: the file and referred to as #A, #B... inside each explanation.
@@ -67,10 +71,11 @@ def check_covariates(covariates: pd.DataFrame, codes: list[str]) -> tuple[pd.Dat
     A missing column or a repeated code is an error; codes absent from the 2020 municipality
     table are not used but reported (the caller records them in the file's metadata).
     """
+    covariates = covariates.rename(columns={k: v for k, v in COVARIATE_ALIASES.items() if v not in covariates.columns})
     missing = [c for c in COVARIATE_COLUMNS if c not in covariates.columns]
     if missing:
         raise FinderDataError(f"covariates: missing column(s) {missing}; expected {list(COVARIATE_COLUMNS)} "
-                              "(inegi_code -> marginacion_grado, intensidad_migratoria).")
+                              f"(inegi_code -> marginacion_grado, intensidad_migratoria) or {list(COVARIATE_ALIASES)}.")
     cov = covariates[list(COVARIATE_COLUMNS)].copy()
     cov["inegi_code"] = cov.inegi_code.astype(str).str.strip()
     bad = cov.index[~cov.inegi_code.str.fullmatch(r"\d{5}")].tolist()
@@ -89,6 +94,19 @@ def _text_or_none(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+def _number_or_text(value: Any) -> float | str | None:
+    """An index as a number (2 decimals) or, when the table gives a grade, its text."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return None if pd.isna(value) else round(float(value), 2)
+    text = _text_or_none(value)
+    if text is None:
+        return None
+    try:
+        return round(float(text), 2)
+    except ValueError:
+        return text
 
 
 def _flag(value: Any) -> int | None:
@@ -219,7 +237,7 @@ def build_finder_data(municipalities: pd.DataFrame, twinnings: pd.DataFrame, pro
         rows["u"].append(sugg)
         has = cov is not None and code in cov.index
         rows["m"].append(_text_or_none(cov.at[code, "marginacion_grado"]) if has else None)  # type: ignore[union-attr]
-        rows["i"].append(_text_or_none(cov.at[code, "intensidad_migratoria"]) if has else None)  # type: ignore[union-attr]
+        rows["i"].append(_number_or_text(cov.at[code, "intensidad_migratoria"]) if has else None)  # type: ignore[union-attr]
 
     states = (munis[["state_code", "state_name", "state_abbr"]].drop_duplicates("state_code")
               .assign(state_code=lambda d: d.state_code.astype(str).str.zfill(2)).sort_values("state_code"))
@@ -233,7 +251,7 @@ def build_finder_data(municipalities: pd.DataFrame, twinnings: pd.DataFrame, pro
             "vinculos": LINK_SOURCE,
             "poblacion": "Censo de Población y Vivienda 2020 (INEGI)",
             "marginacion": "CONAPO, Índice de marginación por municipio 2020 (conapo_imm2020)",
-            "migracion": "CONAPO, Índice de intensidad migratoria México-Estados Unidos 2010 (conapo_iaim2010)",
+            "migracion": "CONAPO, Índice absoluto de intensidad migratoria México-Estados Unidos 2010 (conapo_iaim2010)",
             "covariables_presentes": covariates is not None,
             "covariables_sin_municipio": unknown_cov,
         },
