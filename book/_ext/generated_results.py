@@ -5,6 +5,11 @@ through ``analysis.workflow.results``) and adds each ``key -> text`` to ``myst_s
 that a page writes ``{{ r01_cobertura_pct }}`` and the build prints the value of the last run.
 A key used on a page but absent from the files is a MyST warning, which fails a ``-W`` build.
 
+Two more sets of substitutions come from ``analysis.workflow.results``: ``bench_*``, the costs that
+``python -m analysis bench`` wrote to ``book/benchmarks.csv`` (``{{ bench_machine_cores }}``), and
+``sdg_*``, the parameters of the SDG coding as the code and the curated files set them
+(``{{ sdg_umbral }}``). A key produced by two of these sets is an error.
+
 It also defines two roles for numbers that are quoted, not computed, so that a reader (and the test
 that scans the narrative for hand-typed numbers) can tell them apart:
 
@@ -22,6 +27,8 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.util import logging
+
+from analysis.workflow.results import benchmark_values, method_parameters
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS_GLOB = "results_*.csv"
@@ -42,13 +49,26 @@ def read_results(folder: Path) -> dict[str, str]:
     return out
 
 
+def generated_values() -> dict[str, dict[str, str]]:
+    """Every set of generated substitutions, by origin (results files, benchmarks, method parameters)."""
+    return {"data/processed/results_*.csv": read_results(ROOT / "data" / "processed"),
+            "book/benchmarks.csv": benchmark_values(ROOT / "book" / "benchmarks.csv"),
+            "analysis.workflow.results.method_parameters": method_parameters()}
+
+
 def _add_substitutions(app: Any, config: Any) -> None:
-    results = read_results(ROOT / "data" / "processed")
-    if not results:
+    sets = generated_values()
+    if not sets["data/processed/results_*.csv"]:
         logging.getLogger(__name__).warning(
             "no data/processed/results_*.csv: run the notebooks (`python -m analysis run`) before building the book")
     current = dict(getattr(config, "myst_substitutions", {}) or {})
-    current.update(results)
+    seen: dict[str, str] = {}
+    for origin, values in sets.items():
+        for key in values:
+            if key in seen:
+                raise ValueError(f"substitution {key!r} comes from both {seen[key]} and {origin}; rename one.")
+            seen[key] = origin
+        current.update(values)
     config.myst_substitutions = current
 
 

@@ -9,7 +9,10 @@ empty for a phrase) and ``description``.
 
 The book's pages quote a result as a MyST substitution, ``{{ r01_cobertura_pct }}``; the Sphinx
 extension ``book/_ext/generated_results.py`` fills the substitutions from these files when the
-book is built, so no figure is typed by hand.
+book is built, so no figure is typed by hand. Two more sets of substitutions come from here:
+:func:`benchmark_values` (``bench_*``: the costs ``python -m analysis bench`` wrote to
+``book/benchmarks.csv``) and :func:`method_parameters` (``sdg_*``: the constants and curated
+files that define the SDG coding, read from the code and data that use them).
 
 Layer 6. May import: every layer below.
 """
@@ -21,9 +24,10 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from analysis import paths
-from analysis.analyses import wording
+from analysis.analyses import sdg, sdg_targets, wording
 from analysis.tables.store import write_csv
 
 COLUMNS = ["key", "text", "value", "description"]
@@ -128,3 +132,75 @@ def previous_values(path: Path | None = None) -> dict[str, str]:
         if not _KEY.fullmatch(row.key) or not row.text.strip():
             raise ResultsError(f"{path}, line {i}: key {row.key!r} must look like rNN_name and text must not be empty.")
     return dict(zip(df.key, df.text, strict=True))
+
+
+BENCHMARKS_CSV = paths.BOOK / "benchmarks.csv"
+BENCHMARK_COLUMNS = ["group", "metric", "value", "unit", "repeats", "note"]
+
+
+def plain(x: float) -> str:
+    """A number as written in code or data, Mexican format: ``0.75``, ``1.2``, ``169``, ``1,000,475``."""
+    return format(float(x), ",.12g")
+
+
+def measured(x: float) -> str:
+    """A measured value, Mexican format: whole units from 100 up, three significant digits below."""
+    x = float(x)
+    return plain(round(x) if abs(x) >= 100 else float(f"{x:.3g}"))
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def benchmark_values(path: Path | None = None) -> dict[str, str]:
+    """``bench_<group>_<metric>`` -> the measured value of each row of book/benchmarks.csv.
+
+    E.g. ``bench_pipeline_cold_run_every_notebook_executed`` -> ``107``; ``bench_machine_cores`` -> ``2``.
+    """
+    path = path or BENCHMARKS_CSV
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found; `python -m analysis bench` writes it.")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in BENCHMARK_COLUMNS if c not in df.columns]
+    if missing:
+        raise ResultsError(f"{path}: missing column(s) {missing}; expected {BENCHMARK_COLUMNS}.")
+    out: dict[str, str] = {}
+    for i, row in enumerate(df.itertuples(index=False), start=2):
+        key = f"bench_{_slug(row.group)}_{_slug(row.metric)}"
+        try:
+            value = float(row.value)
+        except ValueError:
+            raise ResultsError(f"{path}, line {i}: value {row.value!r} of {row.metric!r} is not a number; "
+                               "run `python -m analysis bench` again.") from None
+        if math.isnan(value):
+            raise ResultsError(f"{path}, line {i}: the value of {row.metric!r} is missing.")
+        if key in out:
+            raise ResultsError(f"{path}, line {i}: {row.group!r}/{row.metric!r} gives the key {key!r} twice.")
+        out[key] = measured(value)
+    return out
+
+
+def method_parameters() -> dict[str, str]:
+    """``sdg_*`` -> the parameters of the SDG coding as the code and the curated files set them."""
+    with sdg.DICTIONARY_PATH.open(encoding="utf-8") as fh:
+        dictionary = yaml.safe_load(fh) or {}
+    weights = [float(w) for goal in (dictionary.get("objetivos") or {}).values()
+               for w in ((goal or {}).get("terminos") or {}).values()]
+    if not weights:
+        raise ResultsError(f"{sdg.DICTIONARY_PATH}: no weighted term under objetivos/*/terminos.")
+    frozen = pd.read_csv(sdg_targets.FROZEN_PATH, dtype=str, keep_default_na=False)
+    return {
+        "sdg_metas_oficiales": plain(sdg_targets.N_TARGETS),
+        "sdg_metas_con_vocabulario": plain(len(dictionary.get("metas") or {})),
+        "sdg_peso_min": plain(min(weights)),
+        "sdg_peso_max": plain(max(weights)),
+        "sdg_parte_secundaria": plain(sdg.SECONDARY_SHARE),
+        "sdg_bm25_k1": plain(sdg_targets.K1),
+        "sdg_bm25_b": plain(sdg_targets.B),
+        "sdg_peso_lexico": plain(sdg_targets.LEXICAL_WEIGHT),
+        "sdg_umbral": plain(sdg_targets.DEFAULT_THRESHOLD),
+        "sdg_conserva_pct": wording.pct(100 * sdg_targets.KEEP_SHARE, 0),
+        "sdg_candidatas": plain(sdg_targets.TOP_K),
+        "sdg_validacion_metas_oraciones": plain(len(frozen)),
+    }
