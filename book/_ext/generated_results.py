@@ -8,7 +8,9 @@ A key used on a page but absent from the files is a MyST warning, which fails a 
 Two more sets of substitutions come from ``analysis.workflow.results``: ``bench_*``, the costs that
 ``python -m analysis bench`` wrote to ``book/benchmarks.csv`` (``{{ bench_machine_cores }}``), and
 ``sdg_*``, the parameters of the SDG coding as the code and the curated files set them
-(``{{ sdg_umbral }}``). A key produced by two of these sets is an error.
+(``{{ sdg_umbral }}``), and the SDG validation figures notebook 04 writes to
+``data/processed/pmd_sdg_validation.csv`` and ``ods_metas_validation.csv``
+(``{{ sdg_val_todos_solo_titulos_top1_accuracy }}``). A key produced by two of these sets is an error.
 
 It also defines two roles for numbers that are quoted, not computed, so that a reader (and the test
 that scans the narrative for hand-typed numbers) can tell them apart:
@@ -28,7 +30,7 @@ from typing import Any
 from docutils import nodes
 from sphinx.util import logging
 
-from analysis.workflow.results import benchmark_values, method_parameters
+from analysis.workflow.results import benchmark_values, method_parameters, validation_values
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS_GLOB = "results_*.csv"
@@ -53,7 +55,8 @@ def generated_values() -> dict[str, dict[str, str]]:
     """Every set of generated substitutions, by origin (results files, benchmarks, method parameters)."""
     return {"data/processed/results_*.csv": read_results(ROOT / "data" / "processed"),
             "book/benchmarks.csv": benchmark_values(ROOT / "book" / "benchmarks.csv"),
-            "analysis.workflow.results.method_parameters": method_parameters()}
+            "analysis.workflow.results.method_parameters": method_parameters(),
+            "data/processed (SDG validation of notebook 04)": validation_values(ROOT / "data" / "processed")}
 
 
 def _add_substitutions(app: Any, config: Any) -> None:

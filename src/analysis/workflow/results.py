@@ -204,3 +204,54 @@ def method_parameters() -> dict[str, str]:
         "sdg_candidatas": plain(sdg_targets.TOP_K),
         "sdg_validacion_metas_oraciones": plain(len(frozen)),
     }
+
+
+#: Validation tables of the SDG coding written by notebook 04, quoted as ``sdg_val_*`` and ``sdg_metas_*``.
+SDG_VALIDATION_CSV = "pmd_sdg_validation.csv"
+TARGET_VALIDATION_CSV = "ods_metas_validation.csv"
+_COUNT_METRICS = ("n", "n_with_target", "n_without_target", "answered", "assigned_from_other")
+
+
+def validation_values(folder: Path | None = None) -> dict[str, str]:
+    """The SDG validation figures of notebook 04, for the pages that discuss the dictionary.
+
+    From ``pmd_sdg_validation.csv``: ``sdg_val_<batch>_<method>_<column>`` (accuracy, coverage,
+    precision and recall as percentages with one decimal, F1 with three decimals, ``n`` as a count), e.g.
+    ``sdg_val_todos_solo_titulos_top1_accuracy``. From ``ods_metas_validation.csv`` (only the rows of
+    the whole set, not per goal): ``sdg_metas_<set>_<method>_<metric>``, shares as percentages and
+    counts as counts. A file not yet written gives no key (the build then names the missing key).
+    """
+    folder = folder or paths.PROCESSED
+    out: dict[str, str] = {}
+    path = folder / SDG_VALIDATION_CSV
+    if path.exists():
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for i, row in enumerate(df.to_dict("records"), start=2):
+            for column, value in row.items():
+                if column in ("batch", "method"):
+                    continue
+                key = f"sdg_val_{_slug(row['batch'])}_{_slug(row['method'])}_{_slug(column)}"
+                out[key] = _validation_text(path, i, column, value)
+    path = folder / TARGET_VALIDATION_CSV
+    if path.exists():
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for i, row in enumerate(df.to_dict("records"), start=2):
+            if row["sdg"]:
+                continue
+            key = f"sdg_metas_{_slug(row['set'])}_{_slug(row['method'])}_{_slug(row['metric'])}"
+            out[key] = _validation_text(path, i, row["metric"], row["value"])
+    return out
+
+
+def _validation_text(path: Path, line: int, metric: str, value: str) -> str:
+    try:
+        x = float(value)
+    except ValueError:
+        raise ResultsError(f"{path}, line {line}: {metric} = {value!r} is not a number; run notebook 04 again.") from None
+    if math.isnan(x):
+        raise ResultsError(f"{path}, line {line}: {metric} is missing; run notebook 04 again.")
+    if metric in _COUNT_METRICS or metric.startswith("other_to_"):
+        return wording.num(x, 0)
+    if metric.endswith("f1"):
+        return wording.num(x, 3)
+    return wording.pct(100 * x, 1)
