@@ -14,9 +14,15 @@ from analysis import cli
 from analysis.analyses import partners as pt
 from analysis.analyses.partners import foreign as fo
 from analysis.cli import partners as cli_partners
+from analysis.features.covariates import load_covariates
 from analysis.features.profiles import read_profiles
-from analysis.ingest.wikidata import GraphReport, WikidataGraph
+from analysis.ingest.geometry import load_municipal_boundaries
+from analysis.ingest.sources import require
+from analysis.ingest.wikidata import GraphReport, WikidataGraph, read_gexf
 from analysis.tables.cities import city_key
+from analysis.tables.municipalities import read_processed
+from analysis.tables.sources_union import build_two_sources
+from analysis.tables.store import read_twinnings
 
 FIX = Path(__file__).parent / "fixtures" / "partners"
 
@@ -234,7 +240,7 @@ def finder(tables) -> fo.ForeignFinder:
     cities, _ = fo.candidate_cities(links, small_graph())
     cov = pd.DataFrame({"inegi_code": munis.inegi_code, "northern_border_state": munis.state_code == "02",
                         "migration_intensity_2010": [1.0, 2.0, 3.0, 4.0, 0.5, 0.6, 1.5, float("nan")]})
-    return fo.ForeignFinder(links, cities, munis, prof, cov, REGIONS, k=2)
+    return fo.ForeignFinder(links, cities, munis, prof, cov, REGIONS, k=2, negatives=3)
 
 
 def test_candidate_cities_use_both_sources_and_count_what_is_set_aside(tables):
@@ -277,12 +283,16 @@ def test_foreign_recommendations_are_explained_in_spanish(finder):
     assert not set(existing.table.partner_city) & {"Xville", "Ysla", "Áncora"}
 
 
-def test_fit_logistic_recovers_the_direction():
+def test_conditional_logit_recovers_the_direction():
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(2000, 2))
-    y = (rng.random(2000) < 1 / (1 + np.exp(-(2 * X[:, 0] - X[:, 1])))).astype(float)
-    beta = fo.fit_logistic(X, y, penalty=1.0)
-    assert beta[1] == pytest.approx(2, abs=0.3) and beta[2] == pytest.approx(-1, abs=0.3)
+    X = rng.normal(size=(1500, 20, 2))
+    util = 2 * X[..., 0] - X[..., 1]
+    prob = np.exp(util) / np.exp(util).sum(axis=1, keepdims=True)
+    chosen = np.array([rng.choice(20, p=row) for row in prob])
+    groups = X.copy()
+    groups[:, 0], groups[np.arange(1500), chosen] = X[np.arange(1500), chosen], X[:, 0]
+    beta = fo.fit_conditional_logit(groups, penalty=1.0)
+    assert beta[0] == pytest.approx(2, abs=0.25) and beta[1] == pytest.approx(-1, abs=0.25)
 
 
 def test_foreign_evaluation_is_deterministic(finder):
@@ -293,3 +303,29 @@ def test_foreign_evaluation_is_deterministic(finder):
     for m in ("modelo", "popularidad", "aleatorio"):
         assert s.loc[m, "hit_low"] <= s.loc[m, "hit_at_10"] <= s.loc[m, "hit_high"]
     assert set(a.ranks.fold) == {0, 1} and len(a.ranks) == len(finder.hidden_links())
+
+
+def test_weights_round_trip_and_evaluation_table(finder):
+    ev = fo.evaluate_foreign(finder, seed=5, n_boot=100, penalties=(1.0,))
+    table = fo.evaluation_table(ev)
+    assert set(table.method) >= {"modelo", "popularidad", "aleatorio"} and (table.penalties == "1 1").all()
+    saved = fo.weights_table(finder)
+    before = finder.recommend("23002", top=3).table
+    finder.beta = np.zeros_like(finder.beta)
+    fo.set_weights(finder, saved)
+    pd.testing.assert_frame_equal(finder.recommend("23002", top=3).table, before)
+    with pytest.raises(pt.PartnerError, match="differ"):
+        fo.set_weights(finder, saved.iloc[1:])
+
+
+def test_foreign_finder_on_real_data(real_data):
+    graph = read_gexf(require("wikidata_hermanamientos"))
+    munis = read_processed()
+    two = build_two_sources(read_twinnings(), munis, load_municipal_boundaries(), graph)
+    finder, counts = fo.build_foreign_finder(two.links, graph, munis, read_profiles(), load_covariates()[0])
+    assert counts["candidates"] == len(finder.cities)
+    for code in ("23010", "23005"):
+        rec = finder.recommend(code)
+        assert len(rec.table) == 10 and rec.table.reason.str.len().min() > 10
+        assert not set(rec.table.partner_city) & set(rec.existing)
+    assert finder.recommend("23010").n_links == 0

@@ -8,7 +8,8 @@ country in Wikidata), so that no evaluation is helped by the very link it hides.
 
 For a municipality ``m`` and a candidate city ``p`` the finder scores ``FEATURES``:
 
-- ``mexican_links``: log(1 + Mexican municipalities twinned with p) (the popularity baseline);
+- ``mexican_links``: log(1 + Mexican municipalities twinned with p) (the popularity baseline), and
+  ``any_mexican_link`` (p is twinned with at least one);
 - ``network``: log(1 + sum over municipalities n of cos(m, n) * A[n, p]) (partners of
   municipalities that share partners with m);
 - ``profile``: log(1 + partners of the ``k`` linked municipalities most similar to m by profile);
@@ -26,8 +27,9 @@ For a municipality ``m`` and a candidate city ``p`` the finder scores ``FEATURES
   (CONAPO; 0 when missing, with ``usa_migration_missing``);
 - ``size_product``: (log10 population of m - 4) * (log10 population of p - 5): large with large.
 
-The weights are those of an L2-penalised logistic regression of "is a partner" on the features
-(standardised), fitted on hidden links against sampled non-partners. The evaluation is the same
+The weights are those of an L2-penalised conditional logit (standardised features): for each
+hidden link, the hidden city against ``NEGATIVES_PER_LINK`` candidates sampled at random, so
+that the fit rewards ranking the partner above the other candidates of the same municipality. The evaluation is the same
 as the first finder's (:mod:`analysis.analyses.partners.evaluation`): every link of every
 municipality with two or more links is hidden in turn, the weights are fitted on the other
 fold's municipalities (split tuning, including the choice of the penalty), and hit@10 and MRR
@@ -45,26 +47,30 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis import paths
 from analysis.analyses.partners.evaluation import bootstrap_summary
 from analysis.analyses.partners.index import PartnerError, UnknownMunicipalityError, profile_similarity
 from analysis.ingest.wikidata import WikidataGraph
+from analysis.tables.store import read_curated
 from analysis.util.countries import UnknownCountryError, iso3_name_es, to_iso3
 from analysis.util.spatial import haversine_km
 from analysis.util.text import normalise
 
-FEATURES = ("mexican_links", "network", "profile", "foreign_links", "population", "population_missing", "size_gap",
+FEATURES = ("mexican_links", "any_mexican_link", "network", "profile", "foreign_links", "population", "population_missing",
+            "size_gap",
             "distance", "distance_missing", "near", "near_border", "country_own", "country_region", "country_nation",
             "subregion_region", "usa_border", "usa_migration", "usa_migration_missing", "size_product")
 PROFILE_K = 10
 PENALTIES = (1.0, 10.0, 100.0, 1000.0)
 #: A candidate this close (great-circle km) is "near" (sister cities across the border are).
 NEAR_KM = 300.0
-NEGATIVES_PER_LINK = 200
+NEGATIVES_PER_LINK = 400
 SCORE_DECIMALS = 10
 TABLE_COLUMNS = ["rank", "partner_city", "partner_country_iso3", "partner_country", "partner_region", "partner_qid",
                  "partner_pop", "distance_km", "mexican_links", "foreign_links", "score", "reason"]
 _PROFILE = ("log10_population", "region", "coastal", "us_border", "south_border", "lat", "lon")
 MEXICO = "Mexico"
+COUNTRY_REGIONS_CSV = paths.CURATED / "country_regions.csv"
 
 
 # ---------------------------------------------------------------------- data
@@ -110,18 +116,22 @@ def _subregions(regions: pd.DataFrame) -> dict[str, str]:
     return dict(zip(regions.iso3, regions.subregion_es.where(regions.subregion_es != "", regions.region_es), strict=True))
 
 
-# ---------------------------------------------------------------------- logistic regression
-def fit_logistic(X: np.ndarray, y: np.ndarray, penalty: float, iterations: int = 50) -> np.ndarray:
-    """L2-penalised logistic regression by Newton's method; returns (intercept, coefficients)."""
-    Z = np.column_stack([np.ones(len(X)), X])
-    beta = np.zeros(Z.shape[1])
-    ridge = np.full(Z.shape[1], penalty)
-    ridge[0] = 0.0
+# ---------------------------------------------------------------------- conditional logit
+def fit_conditional_logit(groups: np.ndarray, penalty: float, iterations: int = 50) -> np.ndarray:
+    """L2-penalised conditional logit by Newton's method: in each group (row 0 = the partner, the
+    rest sampled non-partners) the partner's probability is softmax(X @ beta)[0]. Returns beta
+    (no intercept: it cancels within a group)."""
+    F = groups.shape[2]
+    beta = np.zeros(F)
     for _ in range(iterations):
-        p = 1 / (1 + np.exp(-np.clip(Z @ beta, -30, 30)))
-        grad = Z.T @ (y - p) - ridge * beta
-        hess = (Z * (p * (1 - p))[:, None]).T @ Z + np.diag(ridge)
-        step = np.linalg.solve(hess, grad)
+        s = groups @ beta
+        s -= s.max(axis=1, keepdims=True)
+        w = np.exp(s)
+        w /= w.sum(axis=1, keepdims=True)
+        mean = np.einsum("gn,gnf->gf", w, groups)
+        grad = (groups[:, 0, :] - mean).sum(axis=0) - penalty * beta
+        second = np.einsum("gn,gnf,gnh->fh", w, groups, groups) - mean.T @ mean
+        step = np.linalg.solve(second + penalty * np.eye(F), grad)
         beta = beta + step
         if np.max(np.abs(step)) < 1e-8:
             break
@@ -145,7 +155,8 @@ class ForeignFinder:
     """Two-source network, municipal features and foreign-city features, ready to score."""
 
     def __init__(self, links: pd.DataFrame, cities: pd.DataFrame, municipalities: pd.DataFrame,
-                 profiles: pd.DataFrame, covariates: pd.DataFrame, regions: pd.DataFrame, k: int = PROFILE_K):
+                 profiles: pd.DataFrame, covariates: pd.DataFrame, regions: pd.DataFrame, k: int = PROFILE_K,
+                 negatives: int = NEGATIVES_PER_LINK):
         self.cities = cities.reset_index(drop=True)
         self.munis = municipalities.sort_values("inegi_code").reset_index(drop=True)
         self.codes = self.munis.inegi_code.astype(str).tolist()
@@ -159,7 +170,7 @@ class ForeignFinder:
             raise PartnerError(f"links: partner ids absent from the candidate cities, e.g. {missing[:3]}.")
         self.A = np.zeros((len(self.codes), len(self.cities)), dtype=np.float32)
         self.A[[self.pos[c] for c in links.inegi_code], [pidx[p] for p in links.partner_id]] = 1.0
-        self.k = k
+        self.k, self.negatives = k, negatives
         prof = pd.DataFrame({"inegi_code": self.codes}).merge(profiles, on="inegi_code", how="left", validate="one_to_one")
         prof["state_code"] = self.munis.state_code.astype(str).str.zfill(2).to_numpy()
         self.profiles = prof
@@ -256,7 +267,8 @@ class ForeignFinder:
         near = (dist_fill <= NEAR_KM) & ~dist_missing
         m_logpop = self.m_logpop[i] if np.isfinite(self.m_logpop[i]) else 4.0
         X = np.column_stack([
-            np.log1p(degree), np.log1p(network), np.log1p(profile), np.log1p(self.foreign_links), self.p_logpop,
+            np.log1p(degree), (degree > 0).astype(float), np.log1p(network), np.log1p(profile),
+            np.log1p(self.foreign_links), self.p_logpop,
             self.pop_missing.astype(float),
             np.abs(m_logpop - self.p_logpop),
             np.log10(1 + dist_fill), dist_missing.astype(float), near.astype(float), near * float(self.border[i]),
@@ -286,14 +298,14 @@ class ForeignFinder:
         rows = [(i, int(p)) for i in self.linked if self.A[i].sum() >= min_links for p in np.flatnonzero(self.A[i])]
         return pd.DataFrame(rows, columns=["i", "partner"])
 
-    def training_rows(self, hidden: pd.DataFrame, seed: int, negatives: int = NEGATIVES_PER_LINK
-                      ) -> tuple[np.ndarray, np.ndarray]:
-        """The hidden city (1) and ``negatives`` sampled candidates (0) for every hidden link.
+    def training_rows(self, hidden: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """The hidden city (1) and ``self.negatives`` sampled candidates (0) for every hidden link.
 
         The sample of a link depends only on the seed and the link, so a link gives the same rows
         in every fold it trains (cached).
         """
         Xs, ys = [], []
+        negatives = self.negatives
         for r in hidden.itertuples(index=False):
             key = (int(r.i), int(r.partner), seed, negatives)
             if key not in self._rows:
@@ -304,9 +316,12 @@ class ForeignFinder:
                     rng = np.random.default_rng([seed, int(r.i), int(r.partner)])
                     pool = np.flatnonzero(mask)
                     pool = pool[pool != r.partner]
-                    neg = rng.choice(pool, size=min(negatives, len(pool)), replace=False)
+                    if len(pool) < negatives:
+                        self._rows[key] = None  # too few candidates to compare with: not used for fitting
+                        continue
+                    neg = rng.choice(pool, size=negatives, replace=False)
                     self._rows[key] = (X[np.r_[r.partner, neg]], np.r_[1.0, np.zeros(len(neg))])
-            cached = self._rows[key]
+            cached = self._rows.get(key)
             if cached is not None:
                 Xs.append(cached[0])
                 ys.append(cached[1])
@@ -315,13 +330,14 @@ class ForeignFinder:
         return np.vstack(Xs), np.concatenate(ys)
 
     def fitted(self, hidden: pd.DataFrame, seed: int, penalty: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(mean, scale, beta) of the logistic fit on the training rows of ``hidden``."""
+        """(mean, scale, beta) of the conditional-logit fit on the training rows of ``hidden``."""
         X, y = self.training_rows(hidden, seed)
         if not len(y) or y.sum() == 0:
             raise PartnerError("no hidden link reachable for fitting the finder.")
         mean = X.mean(axis=0)
         scale = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
-        return mean, scale, fit_logistic((X - mean) / scale, y, penalty)
+        groups = ((X - mean) / scale).reshape(int(y.sum()), -1, X.shape[1])
+        return mean, scale, np.r_[0.0, fit_conditional_logit(groups, penalty)]
 
     def fit(self, hidden: pd.DataFrame, seed: int, penalty: float) -> None:
         """Set the finder's weights to the fit on ``hidden`` with the given penalty."""
@@ -525,3 +541,44 @@ def evaluate_foreign(finder: ForeignFinder, seed: int, folds: int = 2, n_boot: i
     finder.fit(hidden, seed, lam)
     coefs = pd.DataFrame({"feature": ["intercept", *FEATURES], "coefficient": np.round(finder.beta, 4)})
     return ForeignEvaluation(ranks, summary, chosen, coefs, float(ranks.in_network.mean()))
+
+
+def evaluation_table(ev: ForeignEvaluation) -> pd.DataFrame:
+    """The summary of :func:`evaluate_foreign` with the penalties chosen per fold and the reachable share."""
+    return ev.summary.assign(penalties=" ".join(f"{p:g}" for p in ev.penalties),
+                             reachable_share=round(ev.reachable_share, 4))
+
+
+# ---------------------------------------------------------------------- construction and weights
+def build_foreign_finder(links: pd.DataFrame, graph: WikidataGraph, municipalities: pd.DataFrame,
+                         profiles: pd.DataFrame, covariates: pd.DataFrame, regions: pd.DataFrame | None = None,
+                         **kwargs: int) -> tuple[ForeignFinder, dict[str, int]]:
+    """The finder over the two-source links (``twinning_links.csv``) and the Wikidata graph, unfitted.
+
+    ``regions`` defaults to data/curated/country_regions.csv (UN M49). Returns the finder and the
+    counts of the candidate cities. Fit it with :func:`evaluate_foreign` (which leaves the weights
+    fitted on every link) or set saved weights with :func:`set_weights`.
+    """
+    if regions is None:
+        regions = read_curated(COUNTRY_REGIONS_CSV, ["iso3", "region_es", "subregion_es"], PartnerError)
+    cities, counts = candidate_cities(links, graph)
+    return ForeignFinder(links, cities, municipalities, profiles, covariates, regions, **kwargs), counts
+
+
+def weights_table(finder: ForeignFinder) -> pd.DataFrame:
+    """The finder's weights: feature, mean and scale used to standardise it, coefficient; and the penalty."""
+    return pd.DataFrame({"feature": ["intercept", *FEATURES], "mean": np.r_[0.0, finder.mean],
+                         "scale": np.r_[1.0, finder.scale], "coefficient": finder.beta,
+                         "penalty": finder.penalty})
+
+
+def set_weights(finder: ForeignFinder, table: pd.DataFrame) -> None:
+    """Load weights written by :func:`weights_table`; the features must be the finder's, in order."""
+    expected = ["intercept", *FEATURES]
+    if list(table.feature) != expected:
+        raise PartnerError(f"finder weights: features {list(table.feature)} differ from {expected}; "
+                           "re-run the evaluation that writes them.")
+    finder.mean = table["mean"].to_numpy(float)[1:]
+    finder.scale = table["scale"].to_numpy(float)[1:]
+    finder.beta = table["coefficient"].to_numpy(float)
+    finder.penalty = float(table["penalty"].iloc[0])
