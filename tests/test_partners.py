@@ -21,6 +21,7 @@ from analysis.ingest.sources import require
 from analysis.ingest.wikidata import GraphReport, WikidataGraph, read_gexf
 from analysis.tables.cities import city_key
 from analysis.tables.municipalities import read_processed
+from analysis.tables.schemas import validate_table
 from analysis.tables.sources_union import build_two_sources
 from analysis.tables.store import read_twinnings
 
@@ -329,3 +330,9 @@ def test_foreign_finder_on_real_data(real_data):
         assert len(rec.table) == 10 and rec.table.reason.str.len().min() > 10
         assert not set(rec.table.partner_city) & set(rec.existing)
     assert finder.recommend("23010").n_links == 0
+
+
+def test_foreign_tables_pass_their_schemas(finder):
+    ev = fo.evaluate_foreign(finder, seed=2, n_boot=100, penalties=(1.0,))
+    validate_table(fo.evaluation_table(ev), "partner_evaluation_two_sources.csv")
+    validate_table(fo.weights_table(finder), "partner_finder_weights.csv")

@@ -61,7 +61,7 @@ FEATURES = ("mexican_links", "any_mexican_link", "network", "profile", "foreign_
             "distance", "distance_missing", "near", "near_border", "country_own", "country_region", "country_nation",
             "subregion_region", "usa_border", "usa_migration", "usa_migration_missing", "size_product")
 PROFILE_K = 10
-PENALTIES = (1.0, 10.0, 100.0, 1000.0)
+PENALTIES = (0.3, 3.0, 30.0, 300.0)
 #: A candidate this close (great-circle km) is "near" (sister cities across the border are).
 NEAR_KM = 300.0
 NEGATIVES_PER_LINK = 400
@@ -117,12 +117,22 @@ def _subregions(regions: pd.DataFrame) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------- conditional logit
-def fit_conditional_logit(groups: np.ndarray, penalty: float, iterations: int = 50) -> np.ndarray:
-    """L2-penalised conditional logit by Newton's method: in each group (row 0 = the partner, the
-    rest sampled non-partners) the partner's probability is softmax(X @ beta)[0]. Returns beta
-    (no intercept: it cancels within a group)."""
+def _conditional_loglik(groups: np.ndarray, beta: np.ndarray, penalty: float) -> float:
+    s = groups @ beta
+    top = s.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(s - top).sum(axis=1)) + top[:, 0]
+    return float((s[:, 0] - lse).sum() - 0.5 * penalty * beta @ beta)
+
+
+def fit_conditional_logit(groups: np.ndarray, penalty: float, iterations: int = 100) -> np.ndarray:
+    """L2-penalised conditional logit by Newton's method with step halving.
+
+    In each group (row 0 = the partner, the rest sampled non-partners) the partner's probability
+    is softmax(X @ beta)[0]. Returns beta (no intercept: it cancels within a group).
+    """
     F = groups.shape[2]
     beta = np.zeros(F)
+    current = _conditional_loglik(groups, beta, penalty)
     for _ in range(iterations):
         s = groups @ beta
         s -= s.max(axis=1, keepdims=True)
@@ -132,8 +142,15 @@ def fit_conditional_logit(groups: np.ndarray, penalty: float, iterations: int = 
         grad = (groups[:, 0, :] - mean).sum(axis=0) - penalty * beta
         second = np.einsum("gn,gnf,gnh->fh", w, groups, groups) - mean.T @ mean
         step = np.linalg.solve(second + penalty * np.eye(F), grad)
-        beta = beta + step
-        if np.max(np.abs(step)) < 1e-8:
+        for _ in range(40):  # halve the step until the penalised log-likelihood improves
+            trial = _conditional_loglik(groups, beta + step, penalty)
+            if trial >= current:
+                break
+            step = step / 2
+        else:
+            break
+        beta, gain, current = beta + step, trial - current, trial
+        if gain < 1e-9 or np.max(np.abs(step)) < 1e-8:
             break
     return beta
 
