@@ -284,16 +284,20 @@ def test_foreign_recommendations_are_explained_in_spanish(finder):
     assert not set(existing.table.partner_city) & {"Xville", "Ysla", "Áncora"}
 
 
-def test_conditional_logit_recovers_the_direction():
+def test_fit_logistic_recovers_the_direction():
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(1500, 20, 2))
-    util = 2 * X[..., 0] - X[..., 1]
-    prob = np.exp(util) / np.exp(util).sum(axis=1, keepdims=True)
-    chosen = np.array([rng.choice(20, p=row) for row in prob])
-    groups = X.copy()
-    groups[:, 0], groups[np.arange(1500), chosen] = X[np.arange(1500), chosen], X[:, 0]
-    beta = fo.fit_conditional_logit(groups, penalty=1.0)
-    assert beta[0] == pytest.approx(2, abs=0.25) and beta[1] == pytest.approx(-1, abs=0.25)
+    X = rng.normal(size=(3000, 2))
+    y = (rng.random(3000) < 1 / (1 + np.exp(-(-1 + 2 * X[:, 0] - X[:, 1])))).astype(float)
+    beta = fo.fit_logistic(X, y, penalty=1.0)
+    assert beta[0] == pytest.approx(-1, abs=0.2)
+    assert beta[1] == pytest.approx(2, abs=0.25) and beta[2] == pytest.approx(-1, abs=0.2)
+
+
+def test_fit_logistic_stays_finite_on_separable_data():
+    X = np.r_[np.linspace(-3, -1, 50), np.linspace(1, 3, 50)][:, None]
+    y = np.r_[np.zeros(50), np.ones(50)]
+    beta = fo.fit_logistic(X, y, penalty=1.0)
+    assert np.isfinite(beta).all() and beta[1] > 1
 
 
 def test_foreign_evaluation_is_deterministic(finder):

@@ -27,9 +27,9 @@ For a municipality ``m`` and a candidate city ``p`` the finder scores ``FEATURES
   (CONAPO; 0 when missing, with ``usa_migration_missing``);
 - ``size_product``: (log10 population of m - 4) * (log10 population of p - 5): large with large.
 
-The weights are those of an L2-penalised conditional logit (standardised features): for each
-hidden link, the hidden city against ``NEGATIVES_PER_LINK`` candidates sampled at random, so
-that the fit rewards ranking the partner above the other candidates of the same municipality. The evaluation is the same
+The weights are those of an L2-penalised logistic regression of "is a partner" on the
+standardised features, fitted on the hidden links (1) against ``NEGATIVES_PER_LINK`` candidates
+of the same municipality sampled at random (0). The evaluation is the same
 as the first finder's (:mod:`analysis.analyses.partners.evaluation`): every link of every
 municipality with two or more links is hidden in turn, the weights are fitted on the other
 fold's municipalities (split tuning, including the choice of the penalty), and hit@10 and MRR
@@ -61,10 +61,10 @@ FEATURES = ("mexican_links", "any_mexican_link", "network", "profile", "foreign_
             "distance", "distance_missing", "near", "near_border", "country_own", "country_region", "country_nation",
             "subregion_region", "usa_border", "usa_migration", "usa_migration_missing", "size_product")
 PROFILE_K = 10
-PENALTIES = (0.3, 3.0, 30.0, 300.0)
+PENALTIES = (1.0, 10.0, 100.0, 1000.0)
 #: A candidate this close (great-circle km) is "near" (sister cities across the border are).
 NEAR_KM = 300.0
-NEGATIVES_PER_LINK = 400
+NEGATIVES_PER_LINK = 200
 SCORE_DECIMALS = 10
 TABLE_COLUMNS = ["rank", "partner_city", "partner_country_iso3", "partner_country", "partner_region", "partner_qid",
                  "partner_pop", "distance_km", "mexican_links", "foreign_links", "score", "reason"]
@@ -116,34 +116,29 @@ def _subregions(regions: pd.DataFrame) -> dict[str, str]:
     return dict(zip(regions.iso3, regions.subregion_es.where(regions.subregion_es != "", regions.region_es), strict=True))
 
 
-# ---------------------------------------------------------------------- conditional logit
-def _conditional_loglik(groups: np.ndarray, beta: np.ndarray, penalty: float) -> float:
-    s = groups @ beta
-    top = s.max(axis=1, keepdims=True)
-    lse = np.log(np.exp(s - top).sum(axis=1)) + top[:, 0]
-    return float((s[:, 0] - lse).sum() - 0.5 * penalty * beta @ beta)
+# ---------------------------------------------------------------------- logistic regression
+def _loglik(Z: np.ndarray, y: np.ndarray, beta: np.ndarray, ridge: np.ndarray) -> float:
+    eta = Z @ beta
+    return float(y @ eta - np.logaddexp(0, eta).sum() - 0.5 * ridge @ (beta * beta))
 
 
-def fit_conditional_logit(groups: np.ndarray, penalty: float, iterations: int = 100) -> np.ndarray:
-    """L2-penalised conditional logit by Newton's method with step halving.
+def fit_logistic(X: np.ndarray, y: np.ndarray, penalty: float, iterations: int = 100) -> np.ndarray:
+    """L2-penalised logistic regression (intercept not penalised) by Newton's method with step halving.
 
-    In each group (row 0 = the partner, the rest sampled non-partners) the partner's probability
-    is softmax(X @ beta)[0]. Returns beta (no intercept: it cancels within a group).
+    Returns (intercept, coefficients).
     """
-    F = groups.shape[2]
-    beta = np.zeros(F)
-    current = _conditional_loglik(groups, beta, penalty)
+    Z = np.column_stack([np.ones(len(X)), X])
+    beta = np.zeros(Z.shape[1])
+    ridge = np.full(Z.shape[1], penalty)
+    ridge[0] = 0.0
+    current = _loglik(Z, y, beta, ridge)
     for _ in range(iterations):
-        s = groups @ beta
-        s -= s.max(axis=1, keepdims=True)
-        w = np.exp(s)
-        w /= w.sum(axis=1, keepdims=True)
-        mean = np.einsum("gn,gnf->gf", w, groups)
-        grad = (groups[:, 0, :] - mean).sum(axis=0) - penalty * beta
-        second = np.einsum("gn,gnf,gnh->fh", w, groups, groups) - mean.T @ mean
-        step = np.linalg.solve(second + penalty * np.eye(F), grad)
+        p = 1 / (1 + np.exp(-np.clip(Z @ beta, -30, 30)))
+        grad = Z.T @ (y - p) - ridge * beta
+        hess = (Z * (p * (1 - p))[:, None]).T @ Z + np.diag(ridge)
+        step = np.linalg.solve(hess, grad)
         for _ in range(40):  # halve the step until the penalised log-likelihood improves
-            trial = _conditional_loglik(groups, beta + step, penalty)
+            trial = _loglik(Z, y, beta + step, ridge)
             if trial >= current:
                 break
             step = step / 2
@@ -347,14 +342,13 @@ class ForeignFinder:
         return np.vstack(Xs), np.concatenate(ys)
 
     def fitted(self, hidden: pd.DataFrame, seed: int, penalty: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(mean, scale, beta) of the conditional-logit fit on the training rows of ``hidden``."""
+        """(mean, scale, beta) of the logistic fit on the training rows of ``hidden``."""
         X, y = self.training_rows(hidden, seed)
         if not len(y) or y.sum() == 0:
             raise PartnerError("no hidden link reachable for fitting the finder.")
         mean = X.mean(axis=0)
         scale = np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)
-        groups = ((X - mean) / scale).reshape(int(y.sum()), -1, X.shape[1])
-        return mean, scale, np.r_[0.0, fit_conditional_logit(groups, penalty)]
+        return mean, scale, fit_logistic((X - mean) / scale, y, penalty)
 
     def fit(self, hidden: pd.DataFrame, seed: int, penalty: float) -> None:
         """Set the finder's weights to the fit on ``hidden`` with the given penalty."""
