@@ -70,6 +70,8 @@ TABLE_COLUMNS = ["rank", "partner_city", "partner_country_iso3", "partner_countr
                  "partner_pop", "distance_km", "mexican_links", "foreign_links", "score", "reason"]
 _PROFILE = ("log10_population", "region", "coastal", "us_border", "south_border", "lat", "lon")
 MEXICO = "Mexico"
+_CLAUSE_GROUP = {"near": "distance", "near_border": "distance", "size_gap": "size", "size_product": "size",
+                 "population": "size"}
 COUNTRY_REGIONS_CSV = paths.CURATED / "country_regions.csv"
 
 
@@ -453,15 +455,20 @@ class ForeignFinder:
 
     def _reason(self, i: int, p: int, contrib: np.ndarray, parts: dict[str, np.ndarray]) -> str:
         country = iso3_name_es(self.iso[p])
-        clauses: list[tuple[float, str]] = []
+        clauses: list[tuple[float, str, str]] = []
         for f, value in zip(FEATURES, contrib, strict=True):
             if value <= 0:
                 continue
             text = self._clause(f, i, p, parts, country)
             if text:
-                clauses.append((float(value), text))
+                clauses.append((float(value), _CLAUSE_GROUP.get(f, f), text))
         clauses.sort(key=lambda t: -t[0])
-        chosen = [t for _, t in clauses[:3]]
+        chosen: list[str] = []
+        groups: set[str] = set()
+        for _, group, text in clauses:  # one clause per group (distance and nearness say the same thing)
+            if group not in groups and len(chosen) < 3:
+                chosen.append(text)
+                groups.add(group)
         if not chosen:
             chosen = [f"ciudad de {country} sin rasgo destacado; entra por su puntaje total"]
         text = "; ".join(chosen)
