@@ -242,3 +242,9 @@ def test_tables_pass_their_schemas():
     validate_table(wd, "wikidata_twinnings.csv")
     validate_table(links, "twinning_links.csv")
     validate_table(agreement_by_state(links, MUNIS), "twinning_agreement_by_state.csv")
+
+
+def test_method_counts_add_up_to_matched(tmp_path):
+    _, report = build_wikidata_twinnings(read_gexf(graph_with_campeche(tmp_path, 928363)), MUNIS, POLYS)
+    by_method = sum(v for k, v in report.counts.items() if k.startswith("matched_by_"))
+    assert by_method == report.counts["status_matched"]

@@ -140,7 +140,7 @@ def build_wikidata_twinnings(graph: WikidataGraph, municipalities: pd.DataFrame,
         "mexican_lat": mx.lat.to_numpy(float), "mexican_lon": mx.lon.to_numpy(float),
         "mexican_pop": mx["pop"].to_numpy(float),
     })
-    resolved, rcounts = resolve(oriented, municipalities, polygons)
+    resolved, _ = resolve(oriented, municipalities, polygons)
     state_pop = _state_population(municipalities)
     overridden = 0
     for i, row in resolved.iterrows():
@@ -165,9 +165,11 @@ def build_wikidata_twinnings(graph: WikidataGraph, municipalities: pd.DataFrame,
     resolved["duplicate_link"] = ok & resolved.inegi_code.str.cat(resolved.qid_foreign, sep="|").duplicated()
     resolved["source"] = SOURCE_LABEL
     out = resolved.sort_values(["qid_mx", "qid_foreign"], kind="stable").reset_index(drop=True)[WIKIDATA_COLUMNS]
-    report = MatchReport({**counts, **{k: v for k, v in rcounts.items() if k != "unmatched_state_level"}})
+    report = MatchReport(dict(counts))
     for s in ("matched", "ambiguous", "unmatched"):
         report.counts[f"status_{s}"] = int((out.match_status == s).sum())
+    for m, n in out.loc[out.match_status == "matched", "match_method"].value_counts().sort_index().items():
+        report.counts[f"matched_by_{m}"] = int(n)  # counted after the state override, so they add up
     report.counts["state_nodes_by_population"] = overridden
     report.counts["state_level"] = int((out.level == "state").sum())
     report.counts["duplicate_links_flagged"] = int(out.duplicate_link.sum())
