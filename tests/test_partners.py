@@ -12,9 +12,18 @@ import pytest
 
 from analysis import cli
 from analysis.analyses import partners as pt
+from analysis.analyses.partners import foreign as fo
 from analysis.cli import partners as cli_partners
+from analysis.features.covariates import load_covariates
 from analysis.features.profiles import read_profiles
+from analysis.ingest.geometry import load_municipal_boundaries
+from analysis.ingest.sources import require
+from analysis.ingest.wikidata import GraphReport, WikidataGraph, read_gexf
 from analysis.tables.cities import city_key
+from analysis.tables.municipalities import read_processed
+from analysis.tables.schemas import validate_table
+from analysis.tables.sources_union import build_two_sources
+from analysis.tables.store import read_twinnings
 
 FIX = Path(__file__).parent / "fixtures" / "partners"
 
@@ -193,3 +202,141 @@ def test_cli_bad_input_exit_2(cli_index, capsys, argv, expect):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert expect in err and err.startswith("error:")
+
+
+# --- the finder that uses the foreign side (analysis.analyses.partners.foreign) -----------------------
+
+def small_graph() -> WikidataGraph:
+    """Four foreign places and one Mexican one; Paris twins only abroad, Oslo with nobody Mexican."""
+    nodes = pd.DataFrame({
+        "qid": ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6"],
+        "label": ["Laredo", "Mission", "Paris", "Oslo", "Cancun", "Ramallah"],
+        "country": ["United States of America", "United States of America", "France", "Norway", "Mexico", "West Bank"],
+        "lat": [27.5, 26.2, 48.85, 59.9, 21.16, 31.9], "lon": [-99.5, -98.3, 2.35, 10.75, -86.85, 35.2],
+        "pop": [260000.0, 85000.0, 2100000.0, 700000.0, 890000.0, 38000.0], "degree": [3.0, 1, 2, 1, 1, 1],
+    })
+    edges = pd.DataFrame({"edge_id": ["0", "1", "2", "3"], "qid_a": ["Q1", "Q3", "Q3", "Q5"],
+                          "qid_b": ["Q3", "Q4", "Q6", "Q1"]})
+    return WikidataGraph(Path("small.gexf"), nodes, edges, GraphReport({}))
+
+
+def foreign_links(tw: pd.DataFrame) -> pd.DataFrame:
+    links = tw[(tw.match_status == "matched") & ~tw.reciprocal_duplicate.astype(bool)].copy()
+    qids = {"Laredo": "Q1", "Mission": "Q2"}
+    links["partner_id"] = [qids.get(c, city_key(c, i)) for c, i in zip(links.partner_city, links.partner_country_iso3,
+                                                                       strict=True)]
+    return links.drop_duplicates(["inegi_code", "partner_id"])
+
+
+REGIONS = pd.DataFrame({"iso3": ["USA", "ESP", "GTM", "FRA", "NOR"],
+                        "region_es": ["Américas", "Europa", "Américas", "Europa", "Europa"],
+                        "subregion_es": ["América septentrional", "Europa meridional", "América Latina y el Caribe",
+                                         "Europa occidental", "Europa septentrional"]})
+
+
+@pytest.fixture
+def finder(tables) -> fo.ForeignFinder:
+    tw, munis, prof = tables
+    links = foreign_links(tw)
+    cities, _ = fo.candidate_cities(links, small_graph())
+    cov = pd.DataFrame({"inegi_code": munis.inegi_code, "northern_border_state": munis.state_code == "02",
+                        "migration_intensity_2010": [1.0, 2.0, 3.0, 4.0, 0.5, 0.6, 1.5, float("nan")]})
+    return fo.ForeignFinder(links, cities, munis, prof, cov, REGIONS, k=2, negatives=3)
+
+
+def test_candidate_cities_use_both_sources_and_count_what_is_set_aside(tables):
+    cities, counts = fo.candidate_cities(foreign_links(tables[0]), small_graph())
+    by = cities.set_index("partner_id")
+    assert "Q5" not in by.index  # Mexican places are never candidates
+    assert "Q6" not in by.index and counts["wikidata_nodes_without_iso3_set_aside"] == 1  # "West Bank"
+    assert by.loc["Q3", "foreign_links"] == 3  # Laredo, Oslo, Ramallah; the Cancun edge is Mexican
+    assert by.loc["Q1", "foreign_links"] == 1  # Paris only
+    assert not by.loc["ysla|ESP", "in_wikidata"] and by.loc["Q1", "in_wikidata"]
+    assert counts["candidates"] == len(cities) == counts["candidates_only_in_links"] + 4
+
+
+def test_hidden_link_is_really_hidden(finder):
+    i = finder.pos["01002"]
+    zed = int(np.flatnonzero(finder.cities.partner_city == "Zed")[0])
+    xville = int(np.flatnonzero(finder.cities.partner_city == "Xville")[0])
+    _, mask, parts = finder.features(i, hidden=zed)
+    assert not mask[zed]  # Zed's only link is the hidden one and it has no link abroad: not a candidate
+    assert parts["degree"][zed] == 0
+    X2, mask2, _ = finder.features(i, hidden=xville)
+    assert mask2[xville] and X2[xville, fo.FEATURES.index("mexican_links")] == pytest.approx(np.log1p(1))
+    own = fo.FEATURES.index("country_own")
+    assert X2[zed, own] == 0 or not mask2[zed]
+
+
+def test_oslo_known_only_abroad_is_a_candidate(finder):
+    oslo = int(np.flatnonzero(finder.cities.partner_id == "Q4")[0])
+    _, mask, _ = finder.features(finder.pos["23002"])
+    assert mask[oslo]
+
+
+def test_foreign_recommendations_are_explained_in_spanish(finder):
+    rec = finder.recommend("23002", top=4)
+    assert len(rec.table) == 4 and list(rec.table["rank"]) == [1, 2, 3, 4]
+    assert rec.table.score.is_monotonic_decreasing
+    assert rec.table.reason.str.endswith(".").all() and (rec.table.reason.str.len() > 10).all()
+    assert "no tiene hermanamientos" in rec.note
+    existing = finder.recommend("01001", top=20)
+    assert not set(existing.table.partner_city) & {"Xville", "Ysla", "Áncora"}
+
+
+def test_fit_logistic_recovers_the_direction():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3000, 2))
+    y = (rng.random(3000) < 1 / (1 + np.exp(-(-1 + 2 * X[:, 0] - X[:, 1])))).astype(float)
+    beta = fo.fit_logistic(X, y, penalty=1.0)
+    assert beta[0] == pytest.approx(-1, abs=0.2)
+    assert beta[1] == pytest.approx(2, abs=0.25) and beta[2] == pytest.approx(-1, abs=0.2)
+
+
+def test_fit_logistic_stays_finite_on_separable_data():
+    X = np.r_[np.linspace(-3, -1, 50), np.linspace(1, 3, 50)][:, None]
+    y = np.r_[np.zeros(50), np.ones(50)]
+    beta = fo.fit_logistic(X, y, penalty=1.0)
+    assert np.isfinite(beta).all() and beta[1] > 1
+
+
+def test_foreign_evaluation_is_deterministic(finder):
+    a = fo.evaluate_foreign(finder, seed=3, n_boot=200, penalties=(1.0, 10.0))
+    b = fo.evaluate_foreign(finder, seed=3, n_boot=200, penalties=(1.0, 10.0))
+    pd.testing.assert_frame_equal(a.summary, b.summary)
+    s = a.summary.set_index("method")
+    for m in ("modelo", "popularidad", "aleatorio"):
+        assert s.loc[m, "hit_low"] <= s.loc[m, "hit_at_10"] <= s.loc[m, "hit_high"]
+    assert set(a.ranks.fold) == {0, 1} and len(a.ranks) == len(finder.hidden_links())
+
+
+def test_weights_round_trip_and_evaluation_table(finder):
+    ev = fo.evaluate_foreign(finder, seed=5, n_boot=100, penalties=(1.0,))
+    table = fo.evaluation_table(ev)
+    assert set(table.method) >= {"modelo", "popularidad", "aleatorio"} and (table.penalties == "1 1").all()
+    saved = fo.weights_table(finder)
+    before = finder.recommend("23002", top=3).table
+    finder.beta = np.zeros_like(finder.beta)
+    fo.set_weights(finder, saved)
+    pd.testing.assert_frame_equal(finder.recommend("23002", top=3).table, before)
+    with pytest.raises(pt.PartnerError, match="differ"):
+        fo.set_weights(finder, saved.iloc[1:])
+
+
+def test_foreign_finder_on_real_data(real_data):
+    graph = read_gexf(require("wikidata_hermanamientos"))
+    munis = read_processed()
+    two = build_two_sources(read_twinnings(), munis, load_municipal_boundaries(), graph)
+    finder, counts = fo.build_foreign_finder(two.links, graph, munis, read_profiles(), load_covariates()[0])
+    assert counts["candidates"] == len(finder.cities)
+    for code in ("23010", "23005"):
+        rec = finder.recommend(code)
+        assert len(rec.table) == 10 and rec.table.reason.str.len().min() > 10
+        assert not set(rec.table.partner_city) & set(rec.existing)
+    assert finder.recommend("23010").n_links == 0
+
+
+def test_foreign_tables_pass_their_schemas(finder):
+    ev = fo.evaluate_foreign(finder, seed=2, n_boot=100, penalties=(1.0,))
+    validate_table(fo.evaluation_table(ev), "partner_evaluation_two_sources.csv")
+    validate_table(fo.weights_table(finder), "partner_finder_weights.csv")

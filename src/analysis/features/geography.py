@@ -1,7 +1,8 @@
 """Geography of Mexican municipalities: the single definition of each place feature every chapter uses.
 
 Owns: regions (``REGIONS``, :func:`region_of`), northern border states, and the coast and land
-borders read off the municipal polygons (:func:`coast_and_borders`, :func:`coastal_flags`).
+borders read off the municipal polygons (:func:`coast_and_borders`, :func:`coastal_flags`), and the
+distance to the United States border (:func:`distance_to_us_border_km`).
 Chapter 02's count models, chapter 06's profiles and the partner finder all call these; nothing
 else defines a coast, a border or a region.
 
@@ -25,6 +26,12 @@ Definitions:
   municipality is coastal (or on a border) when at least ``MIN_SHARE_KM`` of that stretch lies on
   its boundary. Tijuana, Matamoros or Othón P. Blanco are thus both coastal and border
   municipalities.
+- ``dist_us_border_km``: distance in km from the representative point of the municipal polygon
+  (a point guaranteed to lie inside it) to the nearest point of the United States-Mexico land
+  border, computed in EPSG:6372 (metres). The border line is the boundary the United States and
+  Mexico share on the 1:110m world map (:func:`us_border_line`; about 2,430 km long on that
+  generalised map, against some 3,150 km on the ground), so distances carry the map's
+  generalisation error (a few km).
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ import warnings
 import geopandas as gpd
 import pandas as pd
 from shapely.geometry import LineString, MultiLineString, box
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from analysis.util.spatial import CRS, MEXICO_METRIC_CRS
@@ -53,6 +61,8 @@ MIN_SHARE_KM = 1.0
 BORDER_TOLERANCE_KM = 25.0
 #: ISO numeric codes of the countries with a land border with Mexico: USA, Guatemala, Belize.
 LAND_NEIGHBOURS: frozenset[str] = frozenset({"840", "320", "084"})
+USA_ISO_NUMERIC = "840"
+MEXICO_ISO_NUMERIC = "484"
 
 def region_of(state_code: str) -> str | None:
     """The region of a 2-digit state code, or None for an unknown code."""
@@ -103,3 +113,26 @@ def coastal_flags(boundaries: gpd.GeoDataFrame, world: gpd.GeoDataFrame) -> pd.S
     """``coastal`` of :func:`coast_and_borders` as a boolean Series indexed by INEGI code."""
     flags = coast_and_borders(boundaries, world)
     return pd.Series(flags.coastal.to_numpy(), index=flags.inegi_code.to_numpy(), name="coastal")
+
+
+def us_border_line(world: gpd.GeoDataFrame) -> BaseGeometry:
+    """The United States-Mexico land border on the world map: the boundary both countries share (EPSG:6372)."""
+    iso = world.iso_numeric.astype(str).str.zfill(3)
+    parts = {}
+    for code, name in ((USA_ISO_NUMERIC, "United States"), (MEXICO_ISO_NUMERIC, "Mexico")):
+        if not (iso == code).any():
+            raise ValueError(f"The world map has no feature with iso_numeric {code} ({name}); "
+                             "fetch it again with `python -m analysis data fetch` (source id geo_paises).")
+        parts[code] = world[iso == code].to_crs(CRS).geometry.union_all()
+    line = parts[USA_ISO_NUMERIC].boundary.intersection(parts[MEXICO_ISO_NUMERIC].boundary)
+    if line.is_empty or line.length == 0:
+        raise ValueError("The United States and Mexico share no boundary on the world map; is it the 1:110m countries map?")
+    return gpd.GeoSeries([line], crs=CRS).to_crs(MEXICO_METRIC_CRS).iloc[0]
+
+
+def distance_to_us_border_km(boundaries: gpd.GeoDataFrame, world: gpd.GeoDataFrame) -> pd.Series:
+    """``dist_us_border_km`` (see the module docstring) per municipality, indexed by INEGI code."""
+    line = us_border_line(world)
+    points = boundaries.to_crs(MEXICO_METRIC_CRS).representative_point()
+    km = points.distance(line) / 1000
+    return pd.Series(km.to_numpy(float), index=boundaries.inegi_code.to_numpy(), name="dist_us_border_km")

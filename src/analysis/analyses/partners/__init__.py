@@ -1,8 +1,10 @@
 """Partner finder ("ciberparadiplomacia"): foreign cities a Mexican municipality could twin with.
 
 Owns: ``index`` (the bipartite network, profile similarity, scores and recommendations),
-``explanations`` (the Spanish sentence behind every suggestion) and ``evaluation`` (leave one
-link out, split tuning, bootstrap intervals). Figures live in :mod:`analysis.viz.partners`;
+``explanations`` (the Spanish sentence behind every suggestion), ``evaluation`` (leave one
+link out, split tuning, bootstrap intervals) and ``foreign`` (a second finder over the two-source
+links that also weighs the foreign city: its size, distance, country and region, its twinnings
+abroad, with the same evaluation). Figures live in :mod:`analysis.viz.partners`;
 the timing harness in :mod:`analysis.workflow.bench`.
 
 May import: ``analysis.util``, ``analysis.tables``, ``analysis.features``; never ``viz``,
