@@ -88,7 +88,8 @@ def requested_urls(drv: object) -> list[str]:
 
 def test_the_book_has_the_expected_pages() -> None:
     names = {p.relative_to(HTML).as_posix() for p in book_pages()}
-    assert "book/intro.html" in names and "notebooks/00_datos.html" in names, sorted(names)
+    assert "book/intro.html" in names, sorted(names)
+    assert "notebooks/00_datos.html" in names, sorted(names)
 
 
 #: Text that only shows when a MyST directive was not parsed (e.g. a fence nested in another).

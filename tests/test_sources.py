@@ -78,7 +78,9 @@ def test_checksum_mismatch_leaves_no_file(temp_root: Path, tmp_path: Path) -> No
     with pytest.raises(DataError) as err:
         sources.fetch([src], use_mirror=False, log=lambda _: None)
     msg = str(err.value)
-    assert "remote" in msg and src.sha256 in msg and hashlib.sha256(b"tampered\n").hexdigest() in msg
+    assert "remote" in msg
+    assert src.sha256 in msg
+    assert hashlib.sha256(b"tampered\n").hexdigest() in msg
     assert not (temp_root / src.path).exists()
     assert not list((temp_root / "data" / "raw").glob("**/*.part"))
 
