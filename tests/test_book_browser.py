@@ -45,7 +45,7 @@ def server() -> Iterator[str]:
     if not (HTML / "index.html").exists():
         pytest.fail(f"{HTML} has no built book; run `make book-html` (make test does) before this test.")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
-    handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
+    handler.log_message = lambda *_args, **_kwargs: None  # type: ignore[attr-defined]
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

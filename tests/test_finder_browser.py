@@ -127,7 +127,8 @@ def ready(server: str, driver: object) -> float:
     return open_page(driver, server)
 
 
-def test_page_is_ready_quickly(ready: float, server: str, driver: object) -> None:
+@pytest.mark.usefixtures("ready")
+def test_page_is_ready_quickly(server: str, driver: object) -> None:
     """Navigation start to data ready (the page's own clock), cache emptied before each of 3 loads."""
     times = []
     for _ in range(3):
@@ -147,7 +148,8 @@ def test_page_is_ready_quickly(ready: float, server: str, driver: object) -> Non
     ("BACALAR", "Bacalar, Quintana Roo", "23010"),
     ("1001", "Aguascalientes, Aguascalientes", "01001"),
 ])
-def test_query_shows_the_card_with_ten_suggestions(ready: float, driver: object, query: str, title: str,
+@pytest.mark.usefixtures("ready")
+def test_query_shows_the_card_with_ten_suggestions(driver: object, query: str, title: str,
                                                    code: str) -> None:
     type_query(driver, query)
     c = card(driver)
@@ -160,7 +162,8 @@ def test_query_shows_the_card_with_ten_suggestions(ready: float, driver: object,
         assert field in str(c["text"]), field
 
 
-def test_ambiguous_name_lists_candidates_with_their_state(ready: float, driver: object) -> None:
+@pytest.mark.usefixtures("ready")
+def test_ambiguous_name_lists_candidates_with_their_state(driver: object) -> None:
     type_query(driver, "Benito Juárez")
     opts = options(driver)
     assert len(opts) >= 2, opts
@@ -174,7 +177,8 @@ def test_ambiguous_name_lists_candidates_with_their_state(ready: float, driver: 
     assert card(driver)["title"] == "Benito Juárez, Quintana Roo"
 
 
-def test_keyboard_chooses_from_the_list(ready: float, driver: object) -> None:
+@pytest.mark.usefixtures("ready")
+def test_keyboard_chooses_from_the_list(driver: object) -> None:
     from selenium.webdriver.common.keys import Keys
 
     type_query(driver, "Benito Juárez")
@@ -193,7 +197,8 @@ def test_keyboard_chooses_from_the_list(ready: float, driver: object) -> None:
     assert not options(driver)
 
 
-def test_unknown_name_offers_close_matches(ready: float, driver: object) -> None:
+@pytest.mark.usefixtures("ready")
+def test_unknown_name_offers_close_matches(driver: object) -> None:
     type_query(driver, "Bacalar")
     assert card(driver)["title"] == "Bacalar, Quintana Roo"
     type_query(driver, "Bacalr")
@@ -214,7 +219,8 @@ def test_a_link_can_open_a_card(server: str, driver: object) -> None:
     assert card(driver)["suggestions"] == 10
 
 
-def test_csv_download_holds_the_card(ready: float, driver: object) -> None:
+@pytest.mark.usefixtures("ready")
+def test_csv_download_holds_the_card(driver: object) -> None:
     type_query(driver, "23010")
     text = driver.execute_async_script("""
         const done = arguments[arguments.length - 1];

@@ -99,7 +99,8 @@ def test_empty_and_headerless_files_are_errors(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_real_frame_holds_the_census_figures(real_data: None) -> None:
+@pytest.mark.usefixtures("real_data")
+def test_real_frame_holds_the_census_figures() -> None:
     df, report = load_municipalities()
     assert len(df) == 2469
     assert df.population_2020.sum() == EXPECTED_NATIONAL_TOTAL == 126_014_024
@@ -114,7 +115,8 @@ def test_real_frame_holds_the_census_figures(real_data: None) -> None:
     assert all(r["reason"] for r in report.set_aside)
 
 
-def test_validate_reports_every_failed_check(real_data: None) -> None:
+@pytest.mark.usefixtures("real_data")
+def test_validate_reports_every_failed_check() -> None:
     df, _ = load_municipalities()
     broken = df.drop(index=df.index[df.inegi_code == "23005"])
     with pytest.raises(MunicipalityDataError, match=r"2468 municipalities.*Quintana Roo sums to 946,482"):

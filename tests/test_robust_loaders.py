@@ -138,7 +138,7 @@ def test_aes_pdf_without_cryptography_gives_a_clear_reason(tmp_path: Path, monke
 
     path = _encrypt(tmp_path, "23005_2021-2024.pdf", "")
 
-    def no_aes(self: PdfReader, password: str) -> int:
+    def no_aes(self: PdfReader, password: str) -> int:  # noqa: ARG001 - stands in for PdfReader.decrypt, same signature
         raise DependencyError("cryptography>=3.1 is required for AES algorithm")
 
     monkeypatch.setattr(PdfReader, "decrypt", no_aes)

@@ -160,7 +160,7 @@ def test_exports_are_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     refi.write_qdpx([], empty, cb, target)
     before = target.read_bytes()
 
-    def broken(*args: object, **kwargs: object) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
         raise OSError("disco lleno")
 
     monkeypatch.setattr(zipfile.ZipFile, "writestr", broken)

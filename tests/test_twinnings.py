@@ -133,7 +133,8 @@ def test_normalise() -> None:
 
 
 @pytest.mark.slow
-def test_real_pairs_are_resolved(real_data: None) -> None:
+@pytest.mark.usefixtures("real_data")
+def test_real_pairs_are_resolved() -> None:
     from analysis.tables.core import build_core
 
     core = build_core()
@@ -151,7 +152,8 @@ def test_real_pairs_are_resolved(real_data: None) -> None:
 
 
 @pytest.mark.slow
-def test_real_geometry(real_data: None) -> None:
+@pytest.mark.usefixtures("real_data")
+def test_real_geometry() -> None:
     munis = geo.load_municipal_boundaries()
     assert len(munis) == 2469
     assert str(munis.crs) == spatial.CRS

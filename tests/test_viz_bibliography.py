@@ -34,7 +34,7 @@ def bib():
 
 
 @pytest.fixture(scope="module")
-def formatted(ext, bib) -> dict[str, str]:
+def formatted(ext, bib) -> dict[str, str]:  # noqa: ARG001 - ext registers the compendio style
     style = find_plugin("pybtex.style.formatting", "compendio")()
     return {e.key: e.text.render_as("text") for e in style.format_entries(bib.entries.values())}
 
@@ -128,7 +128,7 @@ class _Config:
 
 
 def test_one_setting_drives_repository_and_binder(ext, monkeypatch) -> None:
-    monkeypatch.setattr(ext, "read_citation", lambda path=None: {"title": "t", "authors": [], "version": "1"})
+    monkeypatch.setattr(ext, "read_citation", lambda _path=None: {"title": "t", "authors": [], "version": "1"})
     unset = _Config()
     ext._configure_repository(None, unset)
     assert unset.html_theme_options["repository_url"] == ""
@@ -136,7 +136,7 @@ def test_one_setting_drives_repository_and_binder(ext, monkeypatch) -> None:
     assert "binderhub_url" not in unset.html_theme_options["launch_buttons"]
     assert unset.thebe_config == {}
     url = "https://github.com/dueno/compendio"
-    monkeypatch.setattr(ext, "read_citation", lambda path=None: {"repository-code": url})
+    monkeypatch.setattr(ext, "read_citation", lambda _path=None: {"repository-code": url})
     set_ = _Config()
     ext._configure_repository(None, set_)
     assert set_.html_theme_options["repository_url"] == url

@@ -79,7 +79,8 @@ def maps_dir(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_quintana_roo_map_has_a_view_with_every_partner(maps_dir) -> None:
+@pytest.mark.usefixtures("maps_dir")
+def test_quintana_roo_map_has_a_view_with_every_partner() -> None:
     qroo = gpd.GeoDataFrame({"inegi_code": ["23005", "23001"]},
                             geometry=[Point(-86.9, 21.1).buffer(0.2), Point(-88.3, 18.5).buffer(0.5)], crs="EPSG:4326")
     table = pd.DataFrame({"inegi_code": ["23005", "23001"], "name": ["Benito Juárez", "Othón P. Blanco"],
@@ -107,7 +108,8 @@ def test_quintana_roo_map_has_a_view_with_every_partner(maps_dir) -> None:
     assert "sin dato" not in data["legend"]
 
 
-def test_world_map_speaks_spanish_and_frames_the_cities(maps_dir) -> None:
+@pytest.mark.usefixtures("maps_dir")
+def test_world_map_speaks_spanish_and_frames_the_cities() -> None:
     twinnings = pd.DataFrame({
         "match_status": ["matched", "matched", "matched", "unmatched"],
         "reciprocal_duplicate": [False, False, True, False],
