@@ -68,7 +68,7 @@ def test_gini_and_lorenz() -> None:
     x, y = ds.lorenz(np.array([3, 1]))
     assert x.tolist() == [0, 0.5, 1]
     assert y.tolist() == [0, 0.25, 1]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="non-negative values with a positive total"):
         ds.gini([0, 0])
 
 

@@ -109,7 +109,7 @@ def test_calibrate_threshold_by_hand() -> None:
     assert curve.set_index("threshold").loc[2.0, "correct_kept"] == 0.75
     t, _ = st.calibrate_threshold([1, 2, 3, 4], [True] * 4, keep=1.0)
     assert t == 1
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one correct answer"):
         st.calibrate_threshold([1.0], [False])
 
 

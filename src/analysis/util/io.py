@@ -56,7 +56,7 @@ class CsvFormatError(ValueError):
 def binary_kind(raw: bytes) -> str | None:
     """What a binary file is ("an Excel workbook (XLSX)", "a PDF document"...), or None for text."""
     head = raw[:4096]
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         if b"xl/" in raw[:65536]:
             return "an Excel workbook (XLSX)"
         if b"word/" in raw[:65536]:
