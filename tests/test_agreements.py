@@ -43,7 +43,8 @@ def test_wikipedia_adapter_accounts_for_every_row() -> None:
     r = from_twinnings(_twinnings())
     assert r.counts["rows_in"] == 6 == r.counts["kept"] + r.counts["set_aside"]
     assert r.counts["set_aside_reciprocal_duplicate"] == 1
-    assert r.counts["set_aside_ambiguous"] == 1 and r.counts["set_aside_unmatched"] == 1
+    assert r.counts["set_aside_ambiguous"] == 1
+    assert r.counts["set_aside_unmatched"] == 1
     reasons = r.review.set_index("source_ref").reason
     assert reasons["W00002"].startswith("reciprocal duplicate")
     assert reasons["W00004"] == "ambiguous: name matches 3 municipalities"

@@ -118,7 +118,7 @@ def test_cycle_finder_finds_a_cycle() -> None:
     assert find_cycle({"a": {"b"}, "b": set()}) is None
 
 
-def test_layer_check_catches_an_upward_import(tmp_path: Path) -> None:
+def test_layer_check_catches_an_upward_import() -> None:
     tree = ast.parse("from analysis.viz.style import save_figure\n")
     imports = analysis_imports(tree, KNOWN)
     assert imports == [("analysis.viz.style", 1, True)]

@@ -45,7 +45,7 @@ def server() -> Iterator[str]:
     if not (HTML / "index.html").exists():
         pytest.fail(f"{HTML} has no built book; run `make book-html` (make test does) before this test.")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
-    handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
+    handler.log_message = lambda *_args, **_kwargs: None  # type: ignore[attr-defined]
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -88,7 +88,8 @@ def requested_urls(drv: object) -> list[str]:
 
 def test_the_book_has_the_expected_pages() -> None:
     names = {p.relative_to(HTML).as_posix() for p in book_pages()}
-    assert "book/intro.html" in names and "notebooks/00_datos.html" in names, sorted(names)
+    assert "book/intro.html" in names, sorted(names)
+    assert "notebooks/00_datos.html" in names, sorted(names)
 
 
 #: Text that only shows when a MyST directive was not parsed (e.g. a fence nested in another).

@@ -52,7 +52,8 @@ def test_curated_table_has_19_agreements_10_national_9_international() -> None:
     agreements = cst.read_agreements()
     assert len(agreements) == 19
     assert cs.scope_counts(agreements) == {"total": 19, "national": 10, "international": 9}
-    assert agreements.year.min() == 1985 and agreements.year.max() == 2021
+    assert agreements.year.min() == 1985
+    assert agreements.year.max() == 2021
 
 
 def test_curated_codes_are_the_expected_ones() -> None:
@@ -62,7 +63,8 @@ def test_curated_codes_are_the_expected_ones() -> None:
 
 def test_mar_del_plata_keeps_the_slides_spelling() -> None:
     row = cst.read_agreements().set_index("partner_city").loc["Mar del Plata"]
-    assert row.as_written.startswith("Mar de Plata") and row.country_iso3 == "ARG"
+    assert row.as_written.startswith("Mar de Plata")
+    assert row.country_iso3 == "ARG"
 
 
 @needs_processed
@@ -163,7 +165,8 @@ def test_distance_and_decade() -> None:
     assert a.decade.tolist() == [1980, 2000, 1990, 2010]
     # Cancún to Sanya crosses the Pacific: more than 14,000 km; Antigua Guatemala is under 1,000 km.
     dist = a.set_index("partner_city").distance_km
-    assert dist["Sanya"] > 14_000 and dist["Antigua Guatemala"] < 1_000
+    assert dist["Sanya"] > 14_000
+    assert dist["Antigua Guatemala"] < 1_000
     assert dist["Mar del Plata"] == pytest.approx(7257, abs=5)
 
 

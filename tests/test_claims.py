@@ -69,7 +69,8 @@ def ledger(path: Path, with_links: bool = False, **changes: tuple[str, str, str]
 
 def test_transcribed_when_the_only_source_is_the_seed_table(claims_path: Path) -> None:
     led = ledger(claims_path)
-    assert led.loc["C02", "status"] == "transcribed" and led.loc["C03", "status"] == "transcribed"
+    assert led.loc["C02", "status"] == "transcribed"
+    assert led.loc["C03", "status"] == "transcribed"
     assert "Evidencia publicada: Una nota de prensa da 3." in led.loc["C02", "note"]
 
 
@@ -99,7 +100,8 @@ def test_rounded_value_is_also_consistent(claims_path: Path) -> None:
 
 def test_not_reproducible_names_the_missing_source(claims_path: Path) -> None:
     led = ledger(claims_path)
-    assert led.loc["C05", "status"] == "not_reproducible" and led.loc["C05", "value_computed"] == ""
+    assert led.loc["C05", "status"] == "not_reproducible"
+    assert led.loc["C05", "value_computed"] == ""
     assert "Falta: la encuesta de origen" in led.loc["C05", "note"]
 
 
@@ -107,7 +109,8 @@ def test_pending_when_the_input_is_missing(claims_path: Path) -> None:
     led = ledger(claims_path)
     assert led.loc["C04", "status"] == "pending"
     assert "links_by_municipality.csv" in led.loc["C04", "note"]
-    assert led.loc["C07", "status"] == "pending" and "Falta: los planes oficiales" in led.loc["C07", "note"]
+    assert led.loc["C07", "status"] == "pending"
+    assert "Falta: los planes oficiales" in led.loc["C07", "note"]
 
 
 def test_a_threshold_flips_the_status(claims_path: Path) -> None:
@@ -187,13 +190,16 @@ def test_bad_claims_name_file_row_and_field(tmp_path: Path, claims_path: Path, c
     df.to_csv(bad, index=False)
     with pytest.raises(claims.ClaimsDataError) as err:
         claims.read_claims(bad)
-    assert message in str(err.value) and str(bad) in str(err.value)
+    assert message in str(err.value)
+    assert str(bad) in str(err.value)
     assert f"row {row + 1} (line {row + 2})" in str(err.value)
 
 
 def test_load_evidence_records_missing_files(tmp_path: Path, claims_path: Path) -> None:
     ev = claims.load_evidence(tmp_path)
-    assert ev.municipalities is None and ev.twinnings is None and ev.links_by_municipality is None
+    assert ev.municipalities is None
+    assert ev.twinnings is None
+    assert ev.links_by_municipality is None
     assert {"municipalities", "twinnings", "links_by_municipality"} <= set(ev.missing)
     led = claims.build_ledger(claims.read_claims(claims_path), ev).set_index("claim_id")
     assert led.loc["C01", "status"] == "pending"
@@ -204,9 +210,11 @@ def test_load_evidence_records_missing_files(tmp_path: Path, claims_path: Path) 
 
 def test_curated_claims_are_calibrated() -> None:
     df = claims.read_claims().set_index("claim_id")
-    assert set(df.document) == set(claims.DOCUMENTS) and len(df) == 21
+    assert set(df.document) == set(claims.DOCUMENTS)
+    assert len(df) == 21
     # Table 1 of the slides is the only source of C02 and C03: transcription, not reproduction.
-    assert df.loc["C02", "if_rule_holds"] == "transcribed" and df.loc["C03", "if_rule_holds"] == "transcribed"
+    assert df.loc["C02", "if_rule_holds"] == "transcribed"
+    assert df.loc["C03", "if_rule_holds"] == "transcribed"
     # Every qualitative claim graded 'consistent' has an explicit numeric rule.
     assert (df.loc[df.if_rule_holds == "consistent", "rule"].str.len() > 0).all()
     # C11 is not "any Quintana Roo municipality has a link" (one of 11 would pass).
@@ -215,8 +223,10 @@ def test_curated_claims_are_calibrated() -> None:
     assert "bj_national_rank_share" in df.loc["C12", "rule"]
     # Published evidence is cited with its address and consultation date.
     for cid in ("C02", "C03", "C14", "C15"):
-        assert "https://" in df.loc[cid, "evidence"] and "consultado el" in df.loc[cid, "evidence"]
-    assert "17" in df.loc["C02", "evidence"] and "no 19" in df.loc["C02", "evidence"]
+        assert "https://" in df.loc[cid, "evidence"]
+        assert "consultado el" in df.loc[cid, "evidence"]
+    assert "17" in df.loc["C02", "evidence"]
+    assert "no 19" in df.loc["C02", "evidence"]
 
 
 def test_published_ledger_statuses() -> None:
@@ -225,4 +235,5 @@ def test_published_ledger_statuses() -> None:
         pytest.skip("claims_ledger.csv not written yet; run notebook 05")
     led = pd.read_csv(path, dtype=str, keep_default_na=False).set_index("claim_id")
     assert set(led.status) <= set(claims.STATUSES)
-    assert led.loc["C02", "status"] == "transcribed" and led.loc["C03", "status"] == "transcribed"
+    assert led.loc["C02", "status"] == "transcribed"
+    assert led.loc["C03", "status"] == "transcribed"

@@ -50,7 +50,9 @@ def test_state_and_national(munis: pd.DataFrame, agreements: pd.DataFrame) -> No
     assert bs.n_links_state.tolist() == [0, 1]
     assert bs.n_links_total.tolist() == [3, 2]
     nat = ds.national_summary(bm, agreements)
-    assert nat["coverage_pct"] == 50.0 and nat["municipal_links"] == 4 and nat["state_links"] == 1
+    assert nat["coverage_pct"] == 50.0
+    assert nat["municipal_links"] == 4
+    assert nat["state_links"] == 1
     assert nat["links_per_100k"] == round(4 / 760_000 * 100_000, 3)
 
 
@@ -64,8 +66,9 @@ def test_gini_and_lorenz() -> None:
     assert ds.gini([0, 0, 0, 1]) == pytest.approx(0.75)  # (n - 1) / n for one unit holding everything
     assert ds.gini([1, 2, 3, 4]) == pytest.approx(0.25)
     x, y = ds.lorenz(np.array([3, 1]))
-    assert x.tolist() == [0, 0.5, 1] and y.tolist() == [0, 0.25, 1]
-    with pytest.raises(ValueError):
+    assert x.tolist() == [0, 0.5, 1]
+    assert y.tolist() == [0, 0.25, 1]
+    with pytest.raises(ValueError, match="non-negative values with a positive total"):
         ds.gini([0, 0])
 
 
@@ -101,6 +104,7 @@ def test_curated_capitals() -> None:
     from analysis import paths
 
     caps = pd.read_csv(paths.CURATED / "state_capitals.csv", dtype=str)
-    assert len(caps) == 32 and caps.state_code.is_unique
+    assert len(caps) == 32
+    assert caps.state_code.is_unique
     assert (caps.inegi_code.str[:2] == caps.state_code).all()
     assert caps.source.str.len().gt(0).all()

@@ -19,7 +19,8 @@ def test_text_pdf_is_cleaned_and_segmented() -> None:
     assert "Municipio de Ejemplo" not in text  # running header removed
     assert "Gobierno Municipal" not in text  # running footer removed
     assert "Página" not in text
-    assert "desarrollo comunitario" in text and "desa-" not in text  # hyphenation joined
+    assert "desarrollo comunitario" in text  # hyphenation joined
+    assert "desa-" not in text
     assert plan.counts["running_removed"] >= 8
     line = segs[segs.linea == "2.1.1.2"].iloc[0]
     assert (line.eje, line.objetivo, line.estrategia, line.level, line.page) == ("2", "2.1", "2.1.1", "linea", 3)
@@ -27,7 +28,8 @@ def test_text_pdf_is_cleaned_and_segmented() -> None:
     last = segs.iloc[-1]
     assert (last.level, last.estrategia, last.linea) == ("linea", "3.1.1", "3.1.1.1")
     assert list(segs.columns) == D.SEGMENT_COLUMNS
-    assert segs.segment_id.is_unique and segs.segment_id.iloc[0] == "99001_2021-2024-0001"
+    assert segs.segment_id.is_unique
+    assert segs.segment_id.iloc[0] == "99001_2021-2024-0001"
 
 
 @pytest.mark.parametrize(
@@ -37,7 +39,8 @@ def test_text_pdf_is_cleaned_and_segmented() -> None:
 def test_bad_pdfs_get_clear_errors(name: str, advice: str) -> None:
     with pytest.raises(D.DocumentError) as err:
         D.read_pages(FIX / name)
-    assert name in str(err.value) and advice in str(err.value)
+    assert name in str(err.value)
+    assert advice in str(err.value)
 
 
 def test_text_pages_page_numbers_and_bare_numbering(tmp_path: Path) -> None:
@@ -50,13 +53,15 @@ def test_text_pages_page_numbers_and_bare_numbering(tmp_path: Path) -> None:
     f.write_text("\f".join(pages), encoding="latin-1")
     plan = D.parse_plan(f)
     segs = plan.segments
-    assert plan.inegi_code == "23005" and plan.counts["pages"] == 3
+    assert plan.inegi_code == "23005"
+    assert plan.counts["pages"] == 3
     assert plan.counts["page_numbers_removed"] >= 2
     assert segs.level.tolist() == ["eje", "objetivo", "estrategia", "linea", "estrategia"]
     assert segs.eje.tolist() == ["2"] * 5  # roman numeral converted
     assert segs.objetivo.tolist()[1:4] == ["2.1", "2.1", "2.1"]  # bare "Objetivo 1" qualified by its eje
     assert segs.iloc[3].text.endswith("microcréditos a las empresas.")
-    assert segs.iloc[4].estrategia == "2.1.2" and segs.iloc[4].page == 3
+    assert segs.iloc[4].estrategia == "2.1.2"
+    assert segs.iloc[4].page == 3
     assert "Encabezado" not in " ".join(segs.text)
 
 

@@ -127,7 +127,8 @@ def ready(server: str, driver: object) -> float:
     return open_page(driver, server)
 
 
-def test_page_is_ready_quickly(ready: float, server: str, driver: object) -> None:
+@pytest.mark.usefixtures("ready")
+def test_page_is_ready_quickly(server: str, driver: object) -> None:
     """Navigation start to data ready (the page's own clock), cache emptied before each of 3 loads."""
     times = []
     for _ in range(3):
@@ -147,31 +148,37 @@ def test_page_is_ready_quickly(ready: float, server: str, driver: object) -> Non
     ("BACALAR", "Bacalar, Quintana Roo", "23010"),
     ("1001", "Aguascalientes, Aguascalientes", "01001"),
 ])
-def test_query_shows_the_card_with_ten_suggestions(ready: float, driver: object, query: str, title: str,
+@pytest.mark.usefixtures("ready")
+def test_query_shows_the_card_with_ten_suggestions(driver: object, query: str, title: str,
                                                    code: str) -> None:
     type_query(driver, query)
     c = card(driver)
     assert c["title"] == title, (query, c["title"], status(driver))
     assert f"Clave INEGI {code}" in str(c["sub"])
-    assert c["suggestions"] == 10 and c["points"] == 10
+    assert c["suggestions"] == 10
+    assert c["points"] == 10
     for field in ("Población 2020", "Región", "Litoral", "Grado de marginación 2020 (CONAPO)", "Intensidad migratoria",
                   "Hermanamientos internacionales registrados", "Cómo se compara", "Wikipedia (pares geocodificados)"):
         assert field in str(c["text"]), field
 
 
-def test_ambiguous_name_lists_candidates_with_their_state(ready: float, driver: object) -> None:
+@pytest.mark.usefixtures("ready")
+def test_ambiguous_name_lists_candidates_with_their_state(driver: object) -> None:
     type_query(driver, "Benito Juárez")
     opts = options(driver)
     assert len(opts) >= 2, opts
-    assert any("Quintana Roo (23005)" in o for o in opts) and any("Ciudad de México" in o for o in opts), opts
-    assert "corresponde a" in status(driver) and not card(driver)["title"]
+    assert any("Quintana Roo (23005)" in o for o in opts), opts
+    assert any("Ciudad de México" in o for o in opts), opts
+    assert "corresponde a" in status(driver)
+    assert not card(driver)["title"]
     SHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SHOTS / "buscador_candidatos.png"))  # type: ignore[attr-defined]
     type_query(driver, "benito juarez, quintana")
     assert card(driver)["title"] == "Benito Juárez, Quintana Roo"
 
 
-def test_keyboard_chooses_from_the_list(ready: float, driver: object) -> None:
+@pytest.mark.usefixtures("ready")
+def test_keyboard_chooses_from_the_list(driver: object) -> None:
     from selenium.webdriver.common.keys import Keys
 
     type_query(driver, "Benito Juárez")
@@ -184,11 +191,14 @@ def test_keyboard_chooses_from_the_list(ready: float, driver: object) -> None:
     assert driver.find_element("id", active).get_attribute("aria-selected") == "true"  # type: ignore[attr-defined]
     box.send_keys(Keys.ENTER)
     title = str(card(driver)["title"])
-    assert title and title.split(",")[0] in chosen and title.split(", ", 1)[1] in chosen, (title, chosen)
+    assert title, chosen
+    assert title.split(",")[0] in chosen, (title, chosen)
+    assert title.split(", ", 1)[1] in chosen, (title, chosen)
     assert not options(driver)
 
 
-def test_unknown_name_offers_close_matches(ready: float, driver: object) -> None:
+@pytest.mark.usefixtures("ready")
+def test_unknown_name_offers_close_matches(driver: object) -> None:
     type_query(driver, "Bacalar")
     assert card(driver)["title"] == "Bacalar, Quintana Roo"
     type_query(driver, "Bacalr")
@@ -209,7 +219,8 @@ def test_a_link_can_open_a_card(server: str, driver: object) -> None:
     assert card(driver)["suggestions"] == 10
 
 
-def test_csv_download_holds_the_card(ready: float, driver: object) -> None:
+@pytest.mark.usefixtures("ready")
+def test_csv_download_holds_the_card(driver: object) -> None:
     type_query(driver, "23010")
     text = driver.execute_async_script("""
         const done = arguments[arguments.length - 1];

@@ -47,9 +47,11 @@ def test_fixture_build_shape_and_explanations_round_trip(tables):
         assert [fp.expand_reason(s[2], labels, data["frases"]) for s in m["u"][i]] == list(rec.table.reason)
         assert data["notas"][m["o"][i]] == rec.note
         assert sorted(data["ciudades"][j][0] for j in m["v"][i]) == sorted(rec.existing)
-        assert i not in m["h"][i] and len(m["h"][i]) <= 2
+        assert i not in m["h"][i]
+        assert len(m["h"][i]) <= 2
     # no covariates given: every municipality says "sin dato" (None)
-    assert set(m["m"]) == {None} and set(m["i"]) == {None}
+    assert set(m["m"]) == {None}
+    assert set(m["i"]) == {None}
     assert data["fuentes"]["covariables_presentes"] is False
     json.loads(fp.dumps(data))
 
@@ -65,7 +67,8 @@ def test_covariates_are_joined_by_code_and_unknown_codes_reported(tables):
     i, j = m["c"].index(code), m["c"].index(other)
     assert (m["m"][i], m["i"][i]) == ("Muy bajo", 1.92)
     assert (m["m"][j], m["i"][j]) == (None, "Muy alto")
-    assert sum(v is not None for v in m["m"]) == 1 and sum(v is not None for v in m["i"]) == 2
+    assert sum(v is not None for v in m["m"]) == 1
+    assert sum(v is not None for v in m["i"]) == 2
     assert data["fuentes"]["covariables_sin_municipio"] == ["99998"]
 
 
@@ -97,7 +100,9 @@ def test_compression_tells_apart_labels_that_end_alike():
     reason = ("Hermanada con 2 municipios parecidos al suyo: Benito Juárez (Chis.), Juárez (Chis.); "
               "hermanada con 3 municipios que comparten socios con el suyo: Benito Juárez (Q. Roo) y 2 más.")
     template = fp.compress_reason(reason, pattern, pos)
-    assert "@1, @0" in template and "@2 y 2 más" in template and "Juárez" not in template
+    assert "@1, @0" in template
+    assert "@2 y 2 más" in template
+    assert "Juárez" not in template
     assert len(template) < len(reason) / 2
     assert fp.expand_reason(template, labels) == reason
     with pytest.raises(fp.FinderDataError, match="reserves"):
@@ -108,7 +113,8 @@ def test_write_is_atomic_and_enforces_the_budget(tables, tmp_path):
     tw, munis, prof = tables
     data = fp.build_finder_data(munis, tw, prof, top=2)
     path, size = fp.write_finder_data(data, tmp_path / "m.json")
-    assert size == path.stat().st_size and json.loads(path.read_text("utf-8"))["esquema"] == fp.SCHEMA_VERSION
+    assert size == path.stat().st_size
+    assert json.loads(path.read_text("utf-8"))["esquema"] == fp.SCHEMA_VERSION
     assert not list(tmp_path.glob("*.tmp"))
     with pytest.raises(fp.FinderDataError, match="budget"):
         fp.write_finder_data(data, tmp_path / "small.json", budget=size - 1)
@@ -131,7 +137,8 @@ def test_written_file_covers_every_municipality_within_budget(written):
     munis = read_processed()
     m = written["municipios"]
     assert len(munis) == 2469
-    assert m["c"] == sorted(munis.inegi_code) and len(set(m["c"])) == 2469
+    assert m["c"] == sorted(munis.inegi_code)
+    assert len(set(m["c"])) == 2469
     assert {len(v) for v in m.values()} == {2469}
     assert all(len(u) == written["sugerencias_por_municipio"] == 10 for u in m["u"])
     n_cities = len(written["ciudades"])
@@ -154,4 +161,5 @@ def test_written_file_reproduces_the_finder(written, code, name, seat):
     labels = short_labels(written)
     assert [fp.expand_reason(s[2], labels, written["frases"]) for s in m["u"][i]] == list(rec.table.reason)
     assert sorted(written["ciudades"][j][0] for j in m["v"][i]) == sorted(rec.existing)
-    assert len(m["h"][i]) == 5 and i not in m["h"][i]
+    assert len(m["h"][i]) == 5
+    assert i not in m["h"][i]

@@ -66,7 +66,8 @@ def test_census_quirks_are_handled(tmp_path: Path, encoding: str) -> None:
 def test_history_keeps_totals_and_missing_years(tmp_path: Path) -> None:
     df = read_census_history(write(tmp_path, HISTORY))
     assert df.inegi_code.tolist() == ["01001", "01002"]
-    assert df.loc[1, "pop_1990"] is not None and str(df.loc[1, "pop_1990"]) == "<NA>"
+    assert df.loc[1, "pop_1990"] is not None
+    assert str(df.loc[1, "pop_1990"]) == "<NA>"
     assert int(df.loc[0, "pop_2010"]) == 12
 
 
@@ -98,12 +99,14 @@ def test_empty_and_headerless_files_are_errors(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_real_frame_holds_the_census_figures(real_data: None) -> None:
+@pytest.mark.usefixtures("real_data")
+def test_real_frame_holds_the_census_figures() -> None:
     df, report = load_municipalities()
     assert len(df) == 2469
     assert df.population_2020.sum() == EXPECTED_NATIONAL_TOTAL == 126_014_024
     qroo = df[df.state_code == "23"]
-    assert len(qroo) == 11 and qroo.population_2020.sum() == 1_857_985
+    assert len(qroo) == 11
+    assert qroo.population_2020.sum() == 1_857_985
     assert df.set_index("inegi_code").loc["23005", "seat_name"] == "Cancún"
     assert df.set_index("inegi_code").loc["23008", "name"] == "Solidaridad"
     assert df.inegi_code.str.fullmatch(r"\d{5}").all()
@@ -112,7 +115,8 @@ def test_real_frame_holds_the_census_figures(real_data: None) -> None:
     assert all(r["reason"] for r in report.set_aside)
 
 
-def test_validate_reports_every_failed_check(real_data: None) -> None:
+@pytest.mark.usefixtures("real_data")
+def test_validate_reports_every_failed_check() -> None:
     df, _ = load_municipalities()
     broken = df.drop(index=df.index[df.inegi_code == "23005"])
     with pytest.raises(MunicipalityDataError, match=r"2468 municipalities.*Quintana Roo sums to 946,482"):

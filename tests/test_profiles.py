@@ -19,7 +19,8 @@ FIX = Path(__file__).parent / "fixtures" / "partners"
 def test_every_state_has_one_of_five_regions():
     assert sorted(geography.REGIONS) == [f"{i:02d}" for i in range(1, 33)]
     assert set(geography.REGIONS.values()) == {"noroeste", "noreste", "occidente", "centro", "sur-sureste"}
-    assert geography.region_of("23") == "sur-sureste" and geography.region_of("2") == "noroeste"
+    assert geography.region_of("23") == "sur-sureste"
+    assert geography.region_of("2") == "noroeste"
     assert geography.region_of("40") is None
     assert set(geography.REGIONS) >= geography.NORTHERN_BORDER_STATES
 
@@ -37,9 +38,12 @@ def grid() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
 def test_coast_and_borders_on_synthetic_grid(grid):
     out = pf.coast_and_borders(*grid).set_index("inegi_code")
     assert not out.loc["01005", ["coastal", "us_border", "south_border"]].any()  # the centre is inland
-    assert out.loc["01002", "us_border"] and not out.loc["01002", "coastal"]  # top middle: border only
-    assert out.loc["01001", "us_border"] and out.loc["01001", "coastal"]  # top-left corner: both
-    assert out.loc["01008", "coastal"] and not out.loc["01008", "us_border"]  # bottom middle: coast
+    assert out.loc["01002", "us_border"]  # top middle: border only
+    assert not out.loc["01002", "coastal"]
+    assert out.loc["01001", "us_border"]  # top-left corner: both
+    assert out.loc["01001", "coastal"]
+    assert out.loc["01008", "coastal"]  # bottom middle: coast
+    assert not out.loc["01008", "us_border"]
     assert not out.south_border.any()
     assert out.loc["01002", "us_border_km"] == pytest.approx(95, abs=8)  # about one degree of longitude
 
@@ -50,16 +54,20 @@ def test_build_profiles_features_and_missing_polygon(grid):
                           "population_2020": [1000] * 9 + [0]})
     prof = pf.build_profiles(table, munis, world)
     assert list(prof.columns) == pf.PROFILE_COLUMNS
-    assert len(prof) == 10 and prof.inegi_code.is_monotonic_increasing
+    assert len(prof) == 10
+    assert prof.inegi_code.is_monotonic_increasing
     assert prof.log10_population.iloc[0] == pytest.approx(3.0)
     assert np.isnan(prof.log10_population.iloc[9])  # population 0: no logarithm
-    assert pd.isna(prof.coastal.iloc[9]) and np.isnan(prof.lat.iloc[9])  # no polygon: geometric features empty
-    assert (prof.region == "occidente").all() and not prof.northern_border_state.any()
+    assert pd.isna(prof.coastal.iloc[9])  # no polygon: geometric features empty
+    assert np.isnan(prof.lat.iloc[9])
+    assert (prof.region == "occidente").all()
+    assert not prof.northern_border_state.any()
 
 
 def test_read_profiles_types_and_errors(tmp_path):
     prof = pf.read_profiles(FIX / "profiles.csv")
-    assert prof.inegi_code.iloc[0] == "01001" and prof.coastal.dtype == "boolean"
+    assert prof.inegi_code.iloc[0] == "01001"
+    assert prof.coastal.dtype == "boolean"
     assert bool(prof.loc[prof.inegi_code == "02001", "us_border"].iloc[0])
     with pytest.raises(pf.ProfileError, match="not found"):
         pf.read_profiles(tmp_path / "none.csv")

@@ -28,7 +28,8 @@ def test_normalise_is_idempotent(text: str) -> None:
 @given(st.text(max_size=60))
 def test_normalise_output_alphabet(text: str) -> None:
     out = normalise(text)
-    assert out == out.strip() and "  " not in out
+    assert out == out.strip()
+    assert "  " not in out
     assert all(c.isdigit() or ("a" <= c <= "z") or c == " " for c in out)
 
 

@@ -79,7 +79,8 @@ def test_cooccurrence_coefficient_by_hand() -> None:
     rows = [("D", f"D-t00{t}-s01", c) for t, c in [(1, "a"), (2, "a"), (3, "a"), (2, "b"), (3, "b"), (4, "b")]]
     codes = pd.DataFrame(rows, columns=["doc_id", "segment_id", "code"])
     counts, coef = qda.cooccurrence(codes, unit="turn")
-    assert counts.loc["a", "b"] == 2 and counts.loc["a", "a"] == 3
+    assert counts.loc["a", "b"] == 2
+    assert counts.loc["a", "a"] == 3
     assert coef.loc["a", "b"] == pytest.approx(2 / 4)
     assert qda.top_pairs(counts, coef, k=1).iloc[0][["code_a", "code_b"]].tolist() == ["a", "b"]
 
@@ -107,7 +108,10 @@ def test_streaming_is_lazy(coder: qda.Coder) -> None:
 
 def test_bench_coding_small() -> None:
     out = scale.bench_coding(800, repeats=1)
-    assert out["words"] >= 800 and out["bare_wps"] > 0 and out["coding_wps"] > 0 and out["segments"] > 0
+    assert out["words"] >= 800
+    assert out["bare_wps"] > 0
+    assert out["coding_wps"] > 0
+    assert out["segments"] > 0
 
 
 def test_cli_code(tmp_path: Path) -> None:
@@ -118,8 +122,10 @@ def test_cli_code(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     codes = pd.read_csv(out)
     assert list(codes.columns) == qda.CODE_COLUMNS
-    assert "hermanamiento" in set(codes.code) and len(pd.read_csv(segs)) == 10
+    assert "hermanamiento" in set(codes.code)
+    assert len(pd.read_csv(segs)) == 10
     assert "Zoraida" not in out.read_text(encoding="utf-8") + segs.read_text(encoding="utf-8")
     # real transcripts without a register are refused
     done = subprocess.run([*cmd[:-2], "--register", str(tmp_path / "missing.csv")], capture_output=True, text=True, check=False)
-    assert done.returncode == 1 and "no participants register" in done.stderr
+    assert done.returncode == 1
+    assert "no participants register" in done.stderr

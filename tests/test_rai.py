@@ -69,7 +69,8 @@ def test_utf8_bom_csv_resolves_within_the_named_state(munis: pd.DataFrame) -> No
     assert got.loc["RAI-A-103", ["inegi_code", "signed_date", "agreement_type"]].tolist() == [
         "23005", "1985-07-01", "hermanamiento"]
     reasons = r.review.reason.tolist()
-    assert reasons[0].startswith("date unparseable") and "four digits" in reasons[0]
+    assert reasons[0].startswith("date unparseable")
+    assert "four digits" in reasons[0]
     assert reasons[1].startswith("date inconsistent")
     assert reasons[2] == "missing required field: state"
     assert r.counts["rows_in"] == len(r.agreements) + len(r.review) == 6
@@ -118,7 +119,9 @@ def test_header_only_export_gives_empty_table(tmp_path: Path, munis: pd.DataFram
     path = tmp_path / "header.csv"
     path.write_text("Entidad;Municipio;País;Título;Fecha de firma\n", encoding="utf-8")
     r = read_rai(path, munis, today=TODAY)
-    assert r.counts["rows_in"] == 0 and r.agreements.empty and list(r.agreements.columns) == CANONICAL_COLUMNS
+    assert r.counts["rows_in"] == 0
+    assert r.agreements.empty
+    assert list(r.agreements.columns) == CANONICAL_COLUMNS
 
 
 def test_two_columns_for_one_field_is_an_error(tmp_path: Path) -> None:

@@ -32,7 +32,9 @@ def test_qdc_structure_and_namespace(codebook: qda.Codebook, tmp_path: Path) -> 
     codes = list(root.iter(f"{NS}Code"))
     assert len(codes) == len(codebook.codes)
     for c in codes:
-        assert GUID.match(c.attrib["guid"]) and c.attrib["name"] and c.attrib["isCodable"] in {"true", "false"}
+        assert GUID.match(c.attrib["guid"])
+        assert c.attrib["name"]
+        assert c.attrib["isCodable"] in {"true", "false"}
         assert re.match(r"^#[0-9A-F]{6}$", c.attrib["color"])
     parent = next(c for c in root.find(f"{NS}Codes") if c.attrib["name"] == "barreras")
     assert "costo_percibido" in {c.attrib["name"] for c in parent.findall(f"{NS}Code")}
@@ -60,7 +62,9 @@ def test_codebook_csv_import(tmp_path: Path) -> None:
     p.write_text("name,path,description,color\nbarreras,barreras,Obstáculos,#D62728\ncosto,barreras/costo,Gasto,\n",
                  encoding="utf-8")
     cb = refi.read_codebook_csv(p)
-    assert cb["costo"].parent == "barreras" and cb["costo"].description == "Gasto" and cb["barreras"].color == "#D62728"
+    assert cb["costo"].parent == "barreras"
+    assert cb["costo"].description == "Gasto"
+    assert cb["barreras"].color == "#D62728"
     p.write_text("name,path,description\ncosto,barreras/otro,Gasto\n", encoding="utf-8")
     with pytest.raises(qda.CodebookError, match=r"line 2: path"):
         refi.read_codebook_csv(p)

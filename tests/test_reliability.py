@@ -55,16 +55,20 @@ def test_compare_reports_disagreements() -> None:
 def test_identical_codings_agree_fully() -> None:
     a = {f"s{i}": frozenset({"x"} if i % 2 else {"y"}) for i in range(20)}
     rep = reliability.compare(a, dict(a), ["x", "y"], seed=0, n_boot=100)
-    assert rep.overall["alpha"] == pytest.approx(1.0) and rep.disagreements.empty
+    assert rep.overall["alpha"] == pytest.approx(1.0)
+    assert rep.disagreements.empty
     assert (rep.per_code.kappa == 1.0).all()
 
 
 def test_gold_matches_current_segmentation(demo: qda.CodingResult, codebook: qda.Codebook) -> None:
     gold = reliability.load_gold(paths.INTERVIEWS / "gold", codebook, demo.segments)
-    assert 40 <= len(gold) <= 80 and gold.attrs["set_aside"] == 0
+    assert 40 <= len(gold) <= 80
+    assert gold.attrs["set_aside"] == 0
     rep = reliability.evaluate(demo.codes, demo.segments, gold, codebook.codable, seed=3, n_boot=200)
     again = reliability.evaluate(demo.codes, demo.segments, gold, codebook.codable, seed=3, n_boot=200)
-    assert rep is not None and again is not None and rep.overall == again.overall  # seeded bootstrap
+    assert rep is not None
+    assert again is not None
+    assert rep.overall == again.overall  # seeded bootstrap
     assert rep.overall["alpha_low"] <= rep.overall["alpha"] <= rep.overall["alpha_high"]
 
 

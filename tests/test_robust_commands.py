@@ -33,7 +33,8 @@ def test_sdg_names_an_excel_workbook(tmp_path: Path, capsys: pytest.CaptureFixtu
     src = _xlsx(tmp_path / "datos.csv")
     assert main(["sdg", "classify", str(src), "--out", str(tmp_path / "o.csv")]) == 1
     err = capsys.readouterr().err
-    assert "is an Excel workbook (XLSX), not a CSV; export it as CSV UTF-8" in err and "--text-col" not in err
+    assert "is an Excel workbook (XLSX), not a CSV; export it as CSV UTF-8" in err
+    assert "--text-col" not in err
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "cp1252"])
@@ -59,8 +60,7 @@ def test_sdg_unclosed_quote_names_the_line(tmp_path: Path, capsys: pytest.Captur
     assert not out.exists()
 
 
-def test_sdg_fields_over_128_kib_are_read_and_over_the_limit_refused(tmp_path: Path,
-                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_sdg_fields_over_128_kib_are_read_and_over_the_limit_refused(tmp_path: Path) -> None:
     src = tmp_path / "in.csv"
     big = (TEXT + ". ") * (200_000 // len(TEXT))
     src.write_text(f'id,text\n1,"{big}"\n', encoding="utf-8")
@@ -105,7 +105,8 @@ def test_code_validates_numeric_options(tmp_path: Path, capsys: pytest.CaptureFi
                                         message: str) -> None:
     with pytest.raises(SystemExit) as info:
         main(["code", str(FIX / "corpus"), "--register", str(REGISTER), "--out", str(tmp_path / "o.csv"), *extra])
-    assert info.value.code == 2 and message in capsys.readouterr().err
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
 
 
 def test_code_refuses_outputs_equal_to_inputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -119,7 +120,8 @@ def test_code_refuses_outputs_equal_to_inputs(tmp_path: Path, capsys: pytest.Cap
     assert "--segments" in capsys.readouterr().err
     assert main([*base, "--out", str(REGISTER)]) == 1
     assert "same file as --register" in capsys.readouterr().err
-    assert csv_in.read_text(encoding="utf-8") == content and not (tmp_path / "o.csv").exists()
+    assert csv_in.read_text(encoding="utf-8") == content
+    assert not (tmp_path / "o.csv").exists()
 
 
 def test_code_failure_midway_leaves_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -155,7 +157,8 @@ def test_transcript_suffixes_any_case_and_skipped_files_reported(tmp_path: Path)
     assert [t.id for t in corpus] == ["FX-01", "FX-02", "FX-03"]
     assert all("Zoraida Quintal Bacab" in t.plain_text() for t in corpus)
     assert any("1 file(s) skipped" in n and "notas.docx" in n for n in notes)
-    assert any("b.markdown is UTF-16" in n for n in notes) and any("c.Markdown" in n and "cp1252" in n for n in notes)
+    assert any("b.markdown is UTF-16" in n for n in notes)
+    assert any("c.Markdown" in n and "cp1252" in n for n in notes)
 
 
 def test_overlong_turn_is_refused(tmp_path: Path) -> None:
@@ -184,7 +187,8 @@ def test_verified_copies_get_ordinary_permissions(tmp_path: Path) -> None:
         copy_verified(target, hashlib.sha256(data).hexdigest(), lambda: io.BytesIO(data), "x", "prueba", "")
     finally:
         os.umask(old)
-    assert target.read_bytes() == data and stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert target.read_bytes() == data
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
 
 
 def test_sdg_unwritable_output_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

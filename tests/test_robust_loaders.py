@@ -46,7 +46,8 @@ def test_dates_outside_1950_to_today_are_set_aside(tmp_path: Path, munis: pd.Dat
 
 
 def test_out_of_range_compares_partial_dates_at_their_precision() -> None:
-    assert out_of_range("2025-06", TODAY) is None and out_of_range("1950-01", TODAY) is None
+    assert out_of_range("2025-06", TODAY) is None
+    assert out_of_range("1950-01", TODAY) is None
     assert out_of_range("2025-07", TODAY) == "2025-07 is after 2025-06-30"
     assert out_of_range("1949-12-31", TODAY) == "1949-12-31 is before 1950"
 
@@ -63,7 +64,8 @@ def test_duplicate_rows_detected_by_content_without_registry_number(tmp_path: Pa
     reasons = r.review.set_index("source_ref").reason
     assert reasons["rai.csv:3"] == ("duplicate content: same Mexican party, partner, country, title and signing date "
                                     "as rai.csv:2")
-    assert reasons["rai.csv:4"].startswith("duplicate content") and len(reasons) == 2
+    assert reasons["rai.csv:4"].startswith("duplicate content")
+    assert len(reasons) == 2
     assert r.counts["rows_in"] == 4 == r.counts["kept"] + r.counts["set_aside"]
 
 
@@ -136,7 +138,7 @@ def test_aes_pdf_without_cryptography_gives_a_clear_reason(tmp_path: Path, monke
 
     path = _encrypt(tmp_path, "23005_2021-2024.pdf", "")
 
-    def no_aes(self: PdfReader, password: str) -> int:
+    def no_aes(self: PdfReader, password: str) -> int:  # noqa: ARG001 - stands in for PdfReader.decrypt, same signature
         raise DependencyError("cryptography>=3.1 is required for AES algorithm")
 
     monkeypatch.setattr(PdfReader, "decrypt", no_aes)

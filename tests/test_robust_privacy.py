@@ -63,7 +63,8 @@ def test_names_in_id_role_and_every_metadata_field_are_replaced(register: privac
                                      extra="notes:\n  - entrevista con Zoraida Quintal Bacab\n  - ok\n"),
                          source="a.md")
     (out,) = privacy.pseudonymise_corpus([t], register)
-    assert out.id == "FX-Persona_A" and out.meta["id"] == "FX-Persona_A"
+    assert out.id == "FX-Persona_A"
+    assert out.meta["id"] == "FX-Persona_A"
     assert out.informant_role == "asesora_de_Persona B"
     assert out.meta["notes"] == ["entrevista con Persona A", "ok"]
     assert privacy.names_in_corpus([out], register) == []
@@ -113,9 +114,12 @@ def test_code_command_stops_on_a_leak_and_keeps_previous_output(tmp_path: Path,
     status = main(["code", str(corpus), "--register", str(reg), "--out", str(out), "--segments", str(seg)])
     err = capsys.readouterr().err
     assert status == 1
-    assert "1 participant name(s)" in err and str(tmp_path) in err
-    assert "Bacab" not in err and "Zoraida" not in err
-    assert out.read_text(encoding="utf-8") == "previous\n" and not seg.exists()
+    assert "1 participant name(s)" in err
+    assert str(tmp_path) in err
+    assert "Bacab" not in err
+    assert "Zoraida" not in err
+    assert out.read_text(encoding="utf-8") == "previous\n"
+    assert not seg.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "out.csv", "participants.csv"]
 
 
@@ -128,7 +132,8 @@ def test_code_command_writes_pseudonymised_ids(tmp_path: Path) -> None:
     assert main(["code", str(folder), "--register", str(FIX / "register.csv"), "--out", str(out),
                  "--segments", str(seg)]) == 0
     text = out.read_text(encoding="utf-8") + seg.read_text(encoding="utf-8")
-    assert "FX-Persona_A-t002-s01" in text and "zoraida" not in text.lower()
+    assert "FX-Persona_A-t002-s01" in text
+    assert "zoraida" not in text.lower()
 
 
 def _zip_bomb(path: Path, size: int) -> Path:

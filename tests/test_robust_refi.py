@@ -54,8 +54,10 @@ def test_codebook_from_another_program_with_human_readable_names(tmp_path: Path)
         ("c_2_o_nivel_quien_decide", "2.º nivel: ¿quién decide?", "canales_multiples"),
         ("barreras", "Barreras", None),
     ]
-    assert cb["canales_multiples"].color == "#1f77b4" and cb["canales_multiples"].codable
-    assert not cb["c_2_o_nivel_quien_decide"].codable and not cb["barreras"].codable
+    assert cb["canales_multiples"].color == "#1f77b4"
+    assert cb["canales_multiples"].codable
+    assert not cb["c_2_o_nivel_quien_decide"].codable
+    assert not cb["barreras"].codable
 
 
 def test_foreign_codebook_round_trip(tmp_path: Path) -> None:
@@ -70,7 +72,8 @@ def test_foreign_codebook_round_trip(tmp_path: Path) -> None:
 def test_identifier_for() -> None:
     assert identifier_for("Canales múltiples") == "canales_multiples"
     assert identifier_for("Canales multiples", {"canales_multiples", "canales_multiples_2"}) == "canales_multiples_3"
-    assert identifier_for("¿?") == "codigo" and identifier_for("3 niveles") == "c_3_niveles"
+    assert identifier_for("¿?") == "codigo"
+    assert identifier_for("3 niveles") == "c_3_niveles"
 
 
 def test_five_thousand_nested_codes(tmp_path: Path) -> None:
@@ -81,7 +84,8 @@ def test_five_thousand_nested_codes(tmp_path: Path) -> None:
     path = refi.write_qdc(cb, tmp_path / "deep.qdc")
     back = refi.read_qdc(path)
     assert time.perf_counter() - start < 60
-    assert len(back.codes) == depth and back["c4999"].parent == "c4998"
+    assert len(back.codes) == depth
+    assert back["c4999"].parent == "c4998"
     assert back.path("c3").split("/") == ["c0", "c1", "c2", "c3"]
 
 
@@ -125,7 +129,8 @@ def test_codebook_csv_from_another_program(tmp_path: Path) -> None:
     assert [(c.name, c.label, c.parent) for c in cb.codes] == [
         ("canales_multiples", "Canales múltiples", None), ("redes_sociales", "Redes sociales", "canales_multiples")]
     back = refi.read_qdc(refi.write_qdc(cb, tmp_path / "libro.qdc"))
-    assert refi.codebook_records(back) == refi.codebook_records(cb) and back["redes_sociales"].label == "Redes sociales"
+    assert refi.codebook_records(back) == refi.codebook_records(cb)
+    assert back["redes_sociales"].label == "Redes sociales"
     p.write_text("name,path,description\nHijo,Falta/Hijo,x\n", encoding="utf-8")
     with pytest.raises(qda.CodebookError, match=r"libro\.csv, line 2: parent 'Falta' is not a code of the file"):
         refi.read_codebook_csv(p)
@@ -155,10 +160,11 @@ def test_exports_are_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     refi.write_qdpx([], empty, cb, target)
     before = target.read_bytes()
 
-    def broken(*args: object, **kwargs: object) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
         raise OSError("disco lleno")
 
     monkeypatch.setattr(zipfile.ZipFile, "writestr", broken)
     with pytest.raises(OSError, match="disco lleno"):
         refi.write_qdpx([], empty, cb, target)
-    assert target.read_bytes() == before and [p.name for p in target.parent.iterdir()] == ["p.qdpx"]
+    assert target.read_bytes() == before
+    assert [p.name for p in target.parent.iterdir()] == ["p.qdpx"]

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_SOURCES = ROOT.parent / "shared" / "data" / "SOURCES.csv"
 
 
-def make_source(tmp: Path, name: str, content: bytes, url: str = "file:///nonexistent") -> Source:
+def make_source(name: str, content: bytes, url: str = "file:///nonexistent") -> Source:
     return Source(
         id=name, path=f"data/raw/{name}.csv", url=url, sha256=hashlib.sha256(content).hexdigest(),
         bytes=len(content), licence="test", citation="test", description="test",
@@ -50,7 +50,7 @@ def test_manifest_errors_name_the_entry(tmp_path: Path) -> None:
 
 def test_fetch_uses_mirror_by_checksum_whatever_the_layout(temp_root: Path, tmp_path: Path) -> None:
     content = b"a,b\n1,2\n"
-    src = make_source(tmp_path, "demo", content)
+    src = make_source("demo", content)
     mirror = tmp_path / "mirror" / "deep" / "other-name.bin"
     mirror.parent.mkdir(parents=True)
     mirror.write_bytes(content)
@@ -61,11 +61,12 @@ def test_fetch_uses_mirror_by_checksum_whatever_the_layout(temp_root: Path, tmp_
     assert again["demo"] == "already verified"
 
 
-def test_fetch_downloads_from_url_when_no_mirror(temp_root: Path, tmp_path: Path) -> None:
+@pytest.mark.usefixtures("temp_root")
+def test_fetch_downloads_from_url_when_no_mirror(tmp_path: Path) -> None:
     content = b"x\n" * 1000
     upstream = tmp_path / "upstream.csv"
     upstream.write_bytes(content)
-    src = make_source(tmp_path, "remote", content, url=upstream.as_uri())
+    src = make_source("remote", content, url=upstream.as_uri())
     result = sources.fetch([src], use_mirror=False, log=lambda _: None)
     assert result["remote"].startswith("downloaded")
     assert sources.state(src)[0] == "ok"
@@ -74,39 +75,42 @@ def test_fetch_downloads_from_url_when_no_mirror(temp_root: Path, tmp_path: Path
 def test_checksum_mismatch_leaves_no_file(temp_root: Path, tmp_path: Path) -> None:
     upstream = tmp_path / "upstream.csv"
     upstream.write_bytes(b"tampered\n")
-    src = make_source(tmp_path, "remote", b"original\n", url=upstream.as_uri())
+    src = make_source("remote", b"original\n", url=upstream.as_uri())
     with pytest.raises(DataError) as err:
         sources.fetch([src], use_mirror=False, log=lambda _: None)
     msg = str(err.value)
-    assert "remote" in msg and src.sha256 in msg and hashlib.sha256(b"tampered\n").hexdigest() in msg
+    assert "remote" in msg
+    assert src.sha256 in msg
+    assert hashlib.sha256(b"tampered\n").hexdigest() in msg
     assert not (temp_root / src.path).exists()
     assert not list((temp_root / "data" / "raw").glob("**/*.part"))
 
 
-def test_interrupted_download_leaves_no_partial_file(temp_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_download_leaves_no_partial_file(temp_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     class Broken(io.BytesIO):
-        def read(self, n: int = -1) -> bytes:
+        def read(self, n: int = -1) -> bytes:  # noqa: ARG002 - keeps BytesIO.read's signature
             if self.tell() > 0:
                 raise ConnectionResetError("connection reset by peer")
             return super().read(4)
 
-    monkeypatch.setattr(sources.urllib.request, "urlopen", lambda *a, **k: Broken(b"0123456789"))
-    src = make_source(tmp_path, "flaky", b"0123456789", url="https://example.invalid/x.csv")
+    monkeypatch.setattr(sources.urllib.request, "urlopen", lambda *_args, **_kwargs: Broken(b"0123456789"))
+    src = make_source("flaky", b"0123456789", url="https://example.invalid/x.csv")
     with pytest.raises(DataError, match=r"flaky.*download .* failed"):
         sources.fetch([src], use_mirror=False, log=lambda _: None)
     assert not (temp_root / src.path).exists()
     assert not list((temp_root / "data" / "raw").glob("**/.*part"))
 
 
-def test_no_network_and_no_mirror_is_a_clear_error(temp_root: Path, tmp_path: Path) -> None:
-    src = make_source(tmp_path, "absent", b"zzz")
+@pytest.mark.usefixtures("temp_root")
+def test_no_network_and_no_mirror_is_a_clear_error() -> None:
+    src = make_source("absent", b"zzz")
     with pytest.raises(DataError, match=r"Source 'absent': not in the mirror .* network use is disabled.*ANALYSIS_DATA_MIRROR"):
         sources.fetch([src], use_mirror=False, allow_network=False, log=lambda _: None)
 
 
 def test_corrupted_raw_file_is_caught_and_replaced(temp_root: Path, tmp_path: Path) -> None:
     content = b"good\n"
-    src = make_source(tmp_path, "c", content)
+    src = make_source("c", content)
     (temp_root / src.path).parent.mkdir(parents=True, exist_ok=True)
     (temp_root / src.path).write_bytes(b"bad\n")
     assert sources.state(src)[0] == "mismatch"
@@ -118,7 +122,7 @@ def test_corrupted_raw_file_is_caught_and_replaced(temp_root: Path, tmp_path: Pa
 
 
 def test_require_refuses_a_corrupt_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    src = make_source(tmp_path, "r", b"right")
+    src = make_source("r", b"right")
     monkeypatch.setattr(paths, "ROOT", tmp_path)
     (tmp_path / src.path).parent.mkdir(parents=True)
     (tmp_path / src.path).write_bytes(b"wrong")
@@ -131,7 +135,8 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     return subprocess.run([sys.executable, "-m", "analysis", *args], capture_output=True, text=True, cwd=ROOT, env=env)
 
 
-def test_verify_command_reports_ok_for_the_real_data(real_data: None) -> None:
+@pytest.mark.usefixtures("real_data")
+def test_verify_command_reports_ok_for_the_real_data() -> None:
     proc = run_cli("data", "verify")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count(" ok ") == len(sources.load_manifest())

@@ -14,7 +14,9 @@ FIX = Path(__file__).parent / "fixtures" / "interviews"
 
 def test_parses_turns_and_metadata() -> None:
     t = load_transcript(FIX / "corpus" / "FX-01.md")
-    assert t.id == "FX-01" and t.meta["date"] == "2024-01-15" and t.synthetic is False
+    assert t.id == "FX-01"
+    assert t.meta["date"] == "2024-01-15"
+    assert t.synthetic is False
     assert [x.speaker for x in t.turns] == ["E", "I1", "E", "I1"]
     assert t.turns[3].text.endswith("Después pasamos al correo institucional.")  # continuation line joined
     assert t.turns[1].line == 15
@@ -38,7 +40,8 @@ def test_bad_files_name_file_and_line(name: str, line: int, fragment: str) -> No
     with pytest.raises(TranscriptError) as err:
         load_transcript(FIX / "bad" / name)
     msg = str(err.value)
-    assert msg.startswith(f"{name}, line {line}:") and fragment in msg
+    assert msg.startswith(f"{name}, line {line}:")
+    assert fragment in msg
 
 
 def test_duplicate_ids_in_a_folder(tmp_path: Path) -> None:
@@ -53,7 +56,8 @@ def test_csv_input_and_consent_column(tmp_path: Path) -> None:
     good = tmp_path / "t.csv"
     good.write_text("id,text,informant_role\nX1,Hola  mundo.,osc\nX2,Otra cosa.,osc\n", encoding="utf-8")
     corpus = load_corpus(good)
-    assert [t.id for t in corpus] == ["X1", "X2"] and corpus[0].turns[0].text == "Hola mundo."
+    assert [t.id for t in corpus] == ["X1", "X2"]
+    assert corpus[0].turns[0].text == "Hola mundo."
     bad = tmp_path / "b.csv"
     bad.write_text("id,text,consent\nX1,Hola.,true\nX2,Otra.,false\n", encoding="utf-8")
     with pytest.raises(TranscriptError, match=r"b.csv, line 3: consent"):
@@ -63,7 +67,8 @@ def test_csv_input_and_consent_column(tmp_path: Path) -> None:
 def test_demo_set_is_synthetic_and_marked() -> None:
     corpus = load_corpus(paths.INTERVIEWS / "transcripts")
     table = corpus_table(corpus)
-    assert len(corpus) >= 10 and table.synthetic.all()
+    assert len(corpus) >= 10
+    assert table.synthetic.all()
     for f in sorted((paths.INTERVIEWS / "transcripts").glob("*.md")):
         assert "sintética" in f.read_text(encoding="utf-8")
 

@@ -48,7 +48,7 @@ ROWS = [
 ]
 
 
-@pytest.fixture()
+@pytest.fixture
 def pairs_file(tmp_path: Path) -> Path:
     path = tmp_path / "pairs.csv"
     path.write_text(HEADER + "\n".join(ROWS) + "\n", encoding="utf-8")
@@ -79,9 +79,12 @@ def test_every_pair_gets_a_status_and_nothing_is_lost(pairs_file: Path) -> None:
     for line, (code, method, status) in expected.items():
         got = rows[line]
         assert (got.inegi_code, got.match_method, got.match_status) == (code, method, status), f"row {line}"
-    assert rows[3].partner_city == "Mar del Plata" and rows[3].partner_country_iso3 == "ARG"
-    assert rows[8].level == "state" and rows[8].state_code == "09"
-    assert bool(rows[11].reciprocal_duplicate) and not bool(rows[2].reciprocal_duplicate)
+    assert rows[3].partner_city == "Mar del Plata"
+    assert rows[3].partner_country_iso3 == "ARG"
+    assert rows[8].level == "state"
+    assert rows[8].state_code == "09"
+    assert bool(rows[11].reciprocal_duplicate)
+    assert not bool(rows[2].reciprocal_duplicate)
     assert all(rows[line].match_note for line in (4, 5, 6, 7, 8, 9))
 
 
@@ -130,7 +133,8 @@ def test_normalise() -> None:
 
 
 @pytest.mark.slow
-def test_real_pairs_are_resolved(real_data: None) -> None:
+@pytest.mark.usefixtures("real_data")
+def test_real_pairs_are_resolved() -> None:
     from analysis.tables.core import build_core
 
     core = build_core()
@@ -148,14 +152,17 @@ def test_real_pairs_are_resolved(real_data: None) -> None:
 
 
 @pytest.mark.slow
-def test_real_geometry(real_data: None) -> None:
+@pytest.mark.usefixtures("real_data")
+def test_real_geometry() -> None:
     munis = geo.load_municipal_boundaries()
-    assert len(munis) == 2469 and str(munis.crs) == spatial.CRS
+    assert len(munis) == 2469
+    assert str(munis.crs) == spatial.CRS
     assert munis.geometry.is_valid.all()
     qroo = geo.load_quintana_roo()
     assert sorted(qroo.inegi_code) == [f"230{i:02d}" for i in range(1, 12)]
     world = geo.load_world()
-    assert len(world) > 150 and "Mexico" in set(world.name)
+    assert len(world) > 150
+    assert "Mexico" in set(world.name)
 
 
 def test_haversine_and_great_circle() -> None:
@@ -163,7 +170,9 @@ def test_haversine_and_great_circle() -> None:
     d = float(spatial.haversine_km(21.1619, -86.8515, 20.9674, -89.5926))
     assert 270 < d < 290
     pts = spatial.great_circle_points(21.16, -86.85, 37.69, -97.34, n=10)
-    assert len(pts) == 11 and pts[0] == pytest.approx((-86.85, 21.16)) and pts[-1] == pytest.approx((-97.34, 37.69))
+    assert len(pts) == 11
+    assert pts[0] == pytest.approx((-86.85, 21.16))
+    assert pts[-1] == pytest.approx((-97.34, 37.69))
 
 
 def test_unwrap_rdata_structures() -> None:

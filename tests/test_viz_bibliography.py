@@ -34,7 +34,7 @@ def bib():
 
 
 @pytest.fixture(scope="module")
-def formatted(ext, bib) -> dict[str, str]:
+def formatted(ext, bib) -> dict[str, str]:  # noqa: ARG001 - ext registers the compendio style
     style = find_plugin("pybtex.style.formatting", "compendio")()
     return {e.key: e.text.render_as("text") for e in style.format_entries(bib.entries.values())}
 
@@ -59,14 +59,19 @@ def test_every_entry_has_one_section(bib) -> None:
 def test_entries_read_in_spanish_author_year(formatted) -> None:
     for key, text in formatted.items():
         authors = text.split(" (")[0]  # titles may be English; the words the style writes may not
-        assert " and " not in authors and "editors" not in text and "pages" not in text and " In " not in text, (key, text)
+        assert " and " not in authors, (key, text)
+        assert "editors" not in text, (key, text)
+        assert "pages" not in text, (key, text)
+        assert " In " not in text, (key, text)
         assert text.count("(") >= 1
     assert formatted["keohane_nye_1977"].startswith("Keohane, Robert O. y Nye, Joseph S. (1977). Power and Interdependence")
     assert "En Michelmann, Hans J. y Soldatos, Panayotis (eds.)" in formatted["duchacek_1990"]
     # the year appears once, after the authors
-    assert formatted["keohane_nye_1977"].count("1977") == 1 and formatted["hood_1991"].split("doi.org")[0].count("1991") == 1
+    assert formatted["keohane_nye_1977"].count("1977") == 1
+    assert formatted["hood_1991"].split("doi.org")[0].count("1991") == 1
     # proper nouns keep their capitals
-    assert "Oaxaca y Guanajuato" in formatted["anorve_2024"] and "México" in formatted["davila_2008"]
+    assert "Oaxaca y Guanajuato" in formatted["anorve_2024"]
+    assert "México" in formatted["davila_2008"]
 
 
 def test_seeds_are_cited_as_what_they_are(formatted, bib) -> None:
@@ -78,7 +83,8 @@ def test_seeds_are_cited_as_what_they_are(formatted, bib) -> None:
 def test_unverified_fields_are_left_out(bib) -> None:
     # chapter pages and the Clarendon imprint were not verified; the year of Luna and Ballesteros neither
     for key in ("duchacek_1990", "soldatos_1990"):
-        assert "pages" not in bib.entries[key].fields and "Clarendon" not in bib.entries[key].fields["publisher"]
+        assert "pages" not in bib.entries[key].fields
+        assert "Clarendon" not in bib.entries[key].fields["publisher"]
     assert bib.entries["luna_ballesteros"].fields["year"] == "s.f."
     assert "no verificado" in bib.entries["luna_ballesteros"].fields["addendum"]
 
@@ -86,9 +92,11 @@ def test_unverified_fields_are_left_out(bib) -> None:
 def test_citation_box_from_citation_cff(ext) -> None:
     cff = ext.read_citation()
     text = ext.citation_text(cff)
-    assert cff["title"] in text and f"versión {cff['version']}" in text
+    assert cff["title"] in text
+    assert f"versión {cff['version']}" in text
     bibtex = ext.citation_bibtex(cff)
-    assert bibtex.startswith("@software{") and f"{{{cff['version']}}}" in bibtex
+    assert bibtex.startswith("@software{")
+    assert f"{{{cff['version']}}}" in bibtex
 
 
 def test_citation_cff_errors_name_the_file(ext, tmp_path) -> None:
@@ -106,7 +114,8 @@ def test_every_benchmark_word_has_spanish(ext) -> None:
     missing = {row[k] for row in rows for k in ("group", "metric", "unit", "note")
                if row[k] and not ext.bench_es(row[k])[1]}
     assert not missing
-    assert ext.bench_value("1000475.0") == "1,000,475" and ext.bench_value("0.09") == "0.090"
+    assert ext.bench_value("1000475.0") == "1,000,475"
+    assert ext.bench_value("0.09") == "0.090"
     assert ext.bench_es("no such measure") == ("no such measure", False)
 
 
@@ -119,15 +128,18 @@ class _Config:
 
 
 def test_one_setting_drives_repository_and_binder(ext, monkeypatch) -> None:
-    monkeypatch.setattr(ext, "read_citation", lambda path=None: {"title": "t", "authors": [], "version": "1"})
+    monkeypatch.setattr(ext, "read_citation", lambda _path=None: {"title": "t", "authors": [], "version": "1"})
     unset = _Config()
     ext._configure_repository(None, unset)
-    assert unset.html_theme_options["repository_url"] == "" and not unset.html_theme_options["use_repository_button"]
-    assert "binderhub_url" not in unset.html_theme_options["launch_buttons"] and unset.thebe_config == {}
+    assert unset.html_theme_options["repository_url"] == ""
+    assert not unset.html_theme_options["use_repository_button"]
+    assert "binderhub_url" not in unset.html_theme_options["launch_buttons"]
+    assert unset.thebe_config == {}
     url = "https://github.com/dueno/compendio"
-    monkeypatch.setattr(ext, "read_citation", lambda path=None: {"repository-code": url})
+    monkeypatch.setattr(ext, "read_citation", lambda _path=None: {"repository-code": url})
     set_ = _Config()
     ext._configure_repository(None, set_)
-    assert set_.html_theme_options["repository_url"] == url and set_.html_theme_options["use_repository_button"]
+    assert set_.html_theme_options["repository_url"] == url
+    assert set_.html_theme_options["use_repository_button"]
     assert set_.html_theme_options["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
     assert set_.thebe_config["repository_url"] == url

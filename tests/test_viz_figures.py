@@ -55,10 +55,12 @@ ALLOWED_INSIDE = {"Concentración de los vínculos internacionales", "Hermanamie
 
 
 def test_style_helpers() -> None:
-    assert style.humanize("autoridad_municipal") == "autoridad municipal" and style.humanize("Cancún") == "Cancún"
+    assert style.humanize("autoridad_municipal") == "autoridad municipal"
+    assert style.humanize("Cancún") == "Cancún"
     assert "…" not in style.wrap("una etiqueta muy larga que no cabe en una línea", 12)
     assert style.wrap("una etiqueta muy larga", 12).count("\n") >= 1
-    assert style.text_colour("#440154") == "white" and style.text_colour("#fde725") == "black"
+    assert style.text_colour("#440154") == "white"
+    assert style.text_colour("#fde725") == "black"
     assert style.number_es(12345.678, 1) == "12,345.7"
     fig, ax = plt.subplots()
     ax.text(0, 0, "diminuto", fontsize=6)
@@ -109,7 +111,8 @@ def test_labels_of_the_state_map_never_overlap() -> None:
     pts = pd.DataFrame({"y": [21.3, 21.25, 21.2, 21.1, 20.5]})
     heights = casestudy.label_positions(pts, 18.0, 21.6, 0.3)
     assert all(a - b >= 0.3 - 1e-9 for a, b in itertools.pairwise(heights))
-    assert min(heights) >= 18.0 - 1e-9 and max(heights) <= 21.6
+    assert min(heights) >= 18.0 - 1e-9
+    assert max(heights) <= 21.6
 
 
 def test_interview_figures_speak_words_and_mark_the_demonstration() -> None:
@@ -134,7 +137,8 @@ def test_sdg_figures() -> None:
     fig = sdg.plot_goal_shares(shares, "ODS detectados en los planes municipales")
     check_rules(fig)
     colours = {t.get_text(): t.get_color() for t in fig.axes[0].texts if t.get_text().isdigit()}
-    assert colours["90"] == "black" and colours["10"] == "white"  # light cell, dark cell (viridis)
+    assert colours["90"] == "black"  # light cell, dark cell (viridis)
+    assert colours["10"] == "white"
     assert "2" not in colours  # under 5 %: no number
     stack = pd.DataFrame({"Hermanamientos": [3, 0], "Agenda 2030": [5, 2]}, index=["Benito Juárez", "Bacalar"])
     check_rules(sdg.plot_cooperation(stack, "Menciones de cooperación internacional en los planes"))
@@ -154,8 +158,10 @@ def test_mostrar_carries_the_alt_text_and_saves(tmp_path) -> None:
     ax.plot([0, 1], [0, 1])
     shown = style.mostrar(fig, "Una recta que sube de izquierda a derecha.", nombre="recta", folder=tmp_path)
     page = shown._repr_html_()
-    assert 'alt="Una recta que sube de izquierda a derecha."' in page and "data:image/png;base64," in page
-    assert (tmp_path / "recta.png").exists() and (tmp_path / "recta.svg").exists()
+    assert 'alt="Una recta que sube de izquierda a derecha."' in page
+    assert "data:image/png;base64," in page
+    assert (tmp_path / "recta.png").exists()
+    assert (tmp_path / "recta.svg").exists()
     assert not plt.fignum_exists(fig.number)  # closed: shown once
     for bad in ("", "01_cobertura_estado.png", "../_images/abc.png"):
         fig, _ = plt.subplots()

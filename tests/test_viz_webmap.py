@@ -24,15 +24,19 @@ def map_data(path) -> dict:
 def test_count_breaks_are_integers_and_legend_shows_only_classes_present() -> None:
     vals = pd.Series([0, 0, 1, 1, 2, 3, 5, 8, 40, np.nan], dtype=float)
     breaks = webmap.class_breaks(vals)
-    assert breaks == sorted(breaks) and all(b == int(b) for b in breaks)
+    assert breaks == sorted(breaks)
+    assert all(b == int(b) for b in breaks)
     labels = webmap.class_labels(breaks, integer=True)
-    assert labels[0] == "1" and labels[-1].endswith("40")
+    assert labels[0] == "1"
+    assert labels[-1].endswith("40")
     rows = webmap._legend("Vínculos", breaks, 0, True, True, True, "ninguno")
-    assert "ninguno" in rows[1] and "sin dato" in rows[-1]
+    assert "ninguno" in rows[1]
+    assert "sin dato" in rows[-1]
     assert not any("0.0" in r or "hasta 0" in r for r in rows)
     # no zeros, no missing values: neither class is shown
     rows = webmap._legend("Población", [10.0, 20.0], 0, True, False, False, "0", minimum=3)
-    assert not any("sin dato" in r or ">0<" in r for r in rows) and "3 a 10" in rows[1]
+    assert not any("sin dato" in r or ">0<" in r for r in rows)
+    assert "3 a 10" in rows[1]
 
 
 def test_colours_spread_over_the_palette_and_zero_differs_from_missing() -> None:
@@ -43,7 +47,8 @@ def test_colours_spread_over_the_palette_and_zero_differs_from_missing() -> None
 
 def test_numbers_use_the_mexican_format() -> None:
     assert webmap.number_es(1234567.891, 1) == "1,234,567.9"
-    assert webmap._fmt(911503.0) == "911,503" and webmap._fmt(float("nan")) == "—"
+    assert webmap._fmt(911503.0) == "911,503"
+    assert webmap._fmt(float("nan")) == "—"
 
 
 def test_bounds_frame_the_given_layers_only() -> None:
@@ -74,7 +79,8 @@ def maps_dir(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_quintana_roo_map_has_a_view_with_every_partner(maps_dir) -> None:
+@pytest.mark.usefixtures("maps_dir")
+def test_quintana_roo_map_has_a_view_with_every_partner() -> None:
     qroo = gpd.GeoDataFrame({"inegi_code": ["23005", "23001"]},
                             geometry=[Point(-86.9, 21.1).buffer(0.2), Point(-88.3, 18.5).buffer(0.5)], crs="EPSG:4326")
     table = pd.DataFrame({"inegi_code": ["23005", "23001"], "name": ["Benito Juárez", "Othón P. Blanco"],
@@ -87,16 +93,23 @@ def test_quintana_roo_map_has_a_view_with_every_partner(maps_dir) -> None:
                              geometry=[Polygon([(-125, 25), (-67, 25), (-67, 49), (-125, 49)])], crs="EPSG:4326")
     data = map_data(bookmaps.quintana_roo_map(qroo, table, agreements, world=world))
     labels = [v["label"] for v in data["views"]]
-    assert labels[0] == "Quintana Roo" and "2 socios" in labels[1]
+    assert labels[0] == "Quintana Roo"
+    assert "2 socios" in labels[1]
     (_south, west), (north, east) = data["views"][1]["bounds"]
-    assert west < -97.33 and east > 130.88 and north > 37.69  # the second view holds every partner
+    # the second view holds every partner
+    assert west < -97.33
+    assert east > 130.88
+    assert north > 37.69
     page = json.dumps(data, ensure_ascii=False)
-    assert "Kitakyushu, Japón (desde 2001)" in page and "JPN" not in page
-    assert "Población del municipio, 2020" in data["legend"] and "ciudad hermana de Benito Juárez (2)" in data["legend"]
+    assert "Kitakyushu, Japón (desde 2001)" in page
+    assert "JPN" not in page
+    assert "Población del municipio, 2020" in data["legend"]
+    assert "ciudad hermana de Benito Juárez (2)" in data["legend"]
     assert "sin dato" not in data["legend"]
 
 
-def test_world_map_speaks_spanish_and_frames_the_cities(maps_dir) -> None:
+@pytest.mark.usefixtures("maps_dir")
+def test_world_map_speaks_spanish_and_frames_the_cities() -> None:
     twinnings = pd.DataFrame({
         "match_status": ["matched", "matched", "matched", "unmatched"],
         "reciprocal_duplicate": [False, False, True, False],
@@ -112,11 +125,16 @@ def test_world_map_speaks_spanish_and_frames_the_cities(maps_dir) -> None:
                   Point(0, -80).buffer(5), Point(-102, 23).buffer(5)], crs="EPSG:4326")
     data = map_data(bookmaps.world_links_map(twinnings, world))
     page = json.dumps(data, ensure_ascii=False)
-    assert "Old Havana (Havana) (Cuba)" in page and "(CUB)" not in page and "Fiyi" in page
+    assert "Old Havana (Havana) (Cuba)" in page
+    assert "(CUB)" not in page
+    assert "Fiyi" in page
     assert "2 en total" in data["legend"]  # the duplicate and the unmatched pair are not drawn
-    assert "0.0" not in data["legend"] and "hasta 0" not in data["legend"]
+    assert "0.0" not in data["legend"]
+    assert "hasta 0" not in data["legend"]
     (south, _west), (north, _east) = data["views"][0]["bounds"]
-    assert south > -60 and north < 40  # framed on the cities, not on Antarctica
+    # framed on the cities, not on Antarctica
+    assert south > -60
+    assert north < 40
     for layer in data["layers"]:
         for feature in layer["geojson"]["features"]:
             geom = feature["geometry"]

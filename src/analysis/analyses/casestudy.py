@@ -119,7 +119,7 @@ def qroo_municipalities(municipalities: pd.DataFrame, twinnings: pd.DataFrame, s
     census = ["pop_1990", "pop_1995", "pop_2000", "pop_2005", "pop_2010"]
     first_col = m[census].notna().idxmax(axis=1).where(m[census].notna().any(axis=1))
     m["first_census_year"] = first_col.str[-4:].astype("Int64")
-    m["pop_first_census"] = [m.at[i, c] if isinstance(c, str) else np.nan for i, c in first_col.items()]
+    m["pop_first_census"] = [m.loc[i, c] if isinstance(c, str) else np.nan for i, c in first_col.items()]
     m["existed_1990"] = m.pop_1990.notna()
     m["growth_1990_2020_pct"] = np.round(100 * (m.population_2020 / m.pop_1990 - 1), 1)
     m["growth_since_first_census_pct"] = np.round(100 * (m.population_2020 / m.pop_first_census - 1), 1)

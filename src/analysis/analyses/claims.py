@@ -182,7 +182,7 @@ def rule_es(rule: str) -> str:
 # --------------------------------------------------------------------------- checks
 
 
-def check_bj_population_share(claim: pd.Series, ev: Evidence) -> Finding:
+def check_bj_population_share(_claim: pd.Series, ev: Evidence) -> Finding:
     if ev.municipalities is None:
         return _pending(ev.missing.get("municipalities", "municipalities.csv"))
     shares = cs.population_shares(ev.municipalities)
@@ -194,14 +194,14 @@ def check_bj_population_share(claim: pd.Series, ev: Evidence) -> Finding:
                    "La diapositiva atribuye la cifra a la zona urbana, que el censo municipal no aísla.")
 
 
-def check_bj_agreements_total(claim: pd.Series, ev: Evidence) -> Finding:
+def check_bj_agreements_total(_claim: pd.Series, ev: Evidence) -> Finding:
     if ev.agreements is None:
         return _pending(ev.missing.get("agreements", "benito_juarez_hermanamientos.csv"))
     n = len(ev.agreements)
     return Finding(f"{n} filas en la Tabla 1 transcrita", {"rows": n})
 
 
-def check_bj_agreements_scope(claim: pd.Series, ev: Evidence) -> Finding:
+def check_bj_agreements_scope(_claim: pd.Series, ev: Evidence) -> Finding:
     if ev.agreements is None:
         return _pending(ev.missing.get("agreements", "benito_juarez_hermanamientos.csv"))
     counts = cs.scope_counts(ev.agreements)
@@ -209,7 +209,7 @@ def check_bj_agreements_scope(claim: pd.Series, ev: Evidence) -> Finding:
                    {"national": counts["national"], "international": counts["international"]})
 
 
-def check_bj_crosscheck(claim: pd.Series, ev: Evidence) -> Finding:
+def check_bj_crosscheck(_claim: pd.Series, ev: Evidence) -> Finding:
     if ev.agreements is None or ev.twinnings is None:
         return _pending(ev.missing.get("twinnings", "twinnings.csv"))
     table = cs.crosscheck(ev.agreements, ev.twinnings)
@@ -235,7 +235,7 @@ def _national_coverage(ev: Evidence) -> tuple[int, int] | None:
     return with_links, total
 
 
-def check_qroo_municipalities_with_links(claim: pd.Series, ev: Evidence) -> Finding:
+def check_qroo_municipalities_with_links(_claim: pd.Series, ev: Evidence) -> Finding:
     if ev.municipalities is None or ev.twinnings is None:
         return _pending(ev.missing.get("twinnings", "twinnings.csv"))
     q = cs.qroo_municipalities(ev.municipalities, ev.twinnings)
@@ -247,7 +247,7 @@ def check_qroo_municipalities_with_links(claim: pd.Series, ev: Evidence) -> Find
     return Finding(value, {"qroo_coverage": n / len(q)})
 
 
-def check_bj_rank_links(claim: pd.Series, ev: Evidence) -> Finding:
+def check_bj_rank_links(_claim: pd.Series, ev: Evidence) -> Finding:
     if ev.municipalities is None or ev.twinnings is None:
         return _pending(ev.missing.get("twinnings", "twinnings.csv"))
     links = ev.links_by_municipality
@@ -263,7 +263,7 @@ def check_bj_rank_links(claim: pd.Series, ev: Evidence) -> Finding:
     return Finding(value, {"bj_national_rank_share": rank / len(counts)})
 
 
-def check_bj_first_agreement(claim: pd.Series, ev: Evidence) -> Finding:
+def check_bj_first_agreement(_claim: pd.Series, ev: Evidence) -> Finding:
     if ev.agreements is None:
         return _pending(ev.missing.get("agreements", "benito_juarez_hermanamientos.csv"))
     first = int(ev.agreements.year.min())
@@ -275,7 +275,7 @@ def _link_count_column(df: pd.DataFrame) -> str | None:
     return next((c for c in LINK_COUNT_COLUMNS if c in df.columns), None)
 
 
-def check_national_coverage(claim: pd.Series, ev: Evidence) -> Finding:
+def check_national_coverage(_claim: pd.Series, ev: Evidence) -> Finding:
     links = ev.links_by_municipality
     if links is None:
         return _pending(ev.missing.get("links_by_municipality", "data/processed/links_by_municipality.csv"))

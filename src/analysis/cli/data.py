@@ -41,7 +41,7 @@ def _fetch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _verify(args: argparse.Namespace) -> int:
+def _verify(_args: argparse.Namespace) -> int:
     try:
         report = verify()
     except DataError as exc:

@@ -251,7 +251,7 @@ def parse_transcript(text: str, source: str = "<text>") -> Transcript:
             speaker, start, current = m.group(1), number, [m.group(2)] if m.group(2) else []
         elif current is not None:
             current.append(line)
-        elif line.startswith("#") or line.startswith("<!--") or line.startswith(">"):
+        elif line.startswith(("#", "<!--", ">")):
             continue
         else:
             raise _fail(source, number, "a paragraph without speaker",

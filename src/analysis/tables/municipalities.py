@@ -91,13 +91,13 @@ def read_census_history(path: Path) -> pd.DataFrame:
     for row in export.rows:
         if row.kind != "municipality":
             continue
-        sex = row.values[0].strip()
+        sex = row.values[0].strip()  # noqa: PD011 - ExportRow.values is a list of strings, not pandas
         if sex not in {"Total", "Hombre", "Mujer"}:
             raise InegiFormatError(f"{path}, line {row.line}: unexpected sex label {sex!r}.")
         if sex != "Total":
             continue
         rec: dict[str, object] = {"inegi_code": row.muni_code, "_line": row.line}
-        for year, text in zip(CENSUS_YEARS, row.values[1:], strict=True):
+        for year, text in zip(CENSUS_YEARS, row.values[1:], strict=True):  # noqa: PD011 - ExportRow.values, a list
             rec[f"pop_{year}"] = parse_number(text, path, row.line, str(year))
         records.append(rec)
     df = pd.DataFrame(records)

@@ -56,7 +56,7 @@ class CsvFormatError(ValueError):
 def binary_kind(raw: bytes) -> str | None:
     """What a binary file is ("an Excel workbook (XLSX)", "a PDF document"...), or None for text."""
     head = raw[:4096]
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         if b"xl/" in raw[:65536]:
             return "an Excel workbook (XLSX)"
         if b"word/" in raw[:65536]:
@@ -182,7 +182,7 @@ def same_file(a: Path | str, b: Path | str) -> bool:
     pa, pb = Path(a), Path(b)
     try:
         if pa.exists() and pb.exists():
-            return os.path.samefile(pa, pb)
+            return pa.samefile(pb)
     except OSError:
         pass
     return pa.resolve() == pb.resolve()
@@ -208,8 +208,8 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
+        tmp.chmod(0o666 & ~_umask())
+        tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -220,14 +220,15 @@ def atomic_write(target: Path | str, mode: str = "w", encoding: str | None = "ut
     """Open a temporary file next to ``target`` for writing; rename it over ``target`` on success."""
     with atomic_path(target) as tmp:
         if "b" in mode:
-            with open(tmp, mode) as fh:
+            with tmp.open(mode) as fh:
                 yield fh
         else:
-            with open(tmp, mode, encoding=encoding, newline=newline) as fh:
+            with tmp.open(mode, encoding=encoding, newline=newline) as fh:
                 yield fh
 
 
 def publish(tmp: Path | str, target: Path | str) -> None:
     """Rename an already written temporary file over ``target`` with ordinary permissions."""
-    os.chmod(tmp, 0o666 & ~_umask())
-    os.replace(tmp, target)
+    tmp = Path(tmp)
+    tmp.chmod(0o666 & ~_umask())
+    tmp.replace(target)

@@ -236,8 +236,9 @@ def build_finder_data(municipalities: pd.DataFrame, twinnings: pd.DataFrame, pro
         rows["o"].append(note_pos[rec.note])
         rows["u"].append(sugg)
         has = cov is not None and code in cov.index
-        rows["m"].append(_text_or_none(cov.at[code, "marginacion_grado"]) if has else None)  # type: ignore[union-attr]
-        rows["i"].append(_number_or_text(cov.at[code, "intensidad_migratoria"]) if has else None)  # type: ignore[union-attr]
+        # .at: scalar look-ups inside the per-municipality loop (2,469 rows)
+        rows["m"].append(_text_or_none(cov.at[code, "marginacion_grado"]) if has else None)  # type: ignore[union-attr]  # noqa: PD008
+        rows["i"].append(_number_or_text(cov.at[code, "intensidad_migratoria"]) if has else None)  # type: ignore[union-attr]  # noqa: PD008
 
     states = (munis[["state_code", "state_name", "state_abbr"]].drop_duplicates("state_code")
               .assign(state_code=lambda d: d.state_code.astype(str).str.zfill(2)).sort_values("state_code"))

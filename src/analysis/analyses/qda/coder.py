@@ -169,10 +169,10 @@ def write_coded_csv(rows: Iterator[tuple[Segment, dict[str, list[str]]]], out: P
     counts = {"segments": 0, "coded_segments": 0, "codings": 0}
     out.parent.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
-        fh = stack.enter_context(open(out, "w", newline="", encoding="utf-8"))
+        fh = stack.enter_context(out.open("w", newline="", encoding="utf-8"))
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(CODE_COLUMNS)
-        sw = (csv.writer(stack.enter_context(open(segments_out, "w", newline="", encoding="utf-8")), lineterminator="\n")
+        sw = (csv.writer(stack.enter_context(segments_out.open("w", newline="", encoding="utf-8")), lineterminator="\n")
               if segments_out else None)
         if sw:
             sw.writerow(SEGMENT_COLUMNS)
