@@ -50,7 +50,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: env data run book book-html test test-fast lab bench clean vendor browser pipeline-output-missing
+.PHONY: env data run book book-html test test-fast lab bench clean vendor browser pipeline-output-missing data-file-missing
 
 env: $(STAMP)
 
@@ -90,11 +90,14 @@ $(LEAFLET):
 	rm -rf book/_vendor/leaflet
 	cp -r book/.npm-vendor/node_modules/leaflet/dist book/_vendor/leaflet
 
-# The data are fetched and verified again only when data/sources.yml changed or data/raw is new;
-# `python -m analysis run` refuses a missing or altered source file and says to run `make data`.
+# The data are fetched and verified again when data/sources.yml changed or a file it lists is
+# missing; `python -m analysis run` also refuses an altered source file and says how to fetch it.
+DATA_FILES   = $(sort $(filter-out data/raw/,$(shell grep -o 'data/raw/[^ "]*' data/sources.yml)))
+DATA_MISSING = $(filter-out $(wildcard $(DATA_FILES)),$(DATA_FILES))
+
 data: $(DATA_STAMP)
 
-$(DATA_STAMP): data/sources.yml $(STAMP)
+$(DATA_STAMP): data/sources.yml $(STAMP) $(if $(DATA_MISSING),data-file-missing)
 	$(BIN)/python -m analysis data fetch
 	touch $@
 
@@ -103,7 +106,8 @@ $(DATA_STAMP): data/sources.yml $(STAMP)
 # or when an output that notebooks/pipeline.yml declares is missing.
 PIPELINE_STAMP   := data/processed/.pipeline-ran
 PIPELINE_INPUTS   = $(shell find src/analysis notebooks data/curated interviews -type f \
-                      -not -path '*/__pycache__/*' -not -path 'notebooks/_failed/*' -not -name '.*' 2>/dev/null) \
+                      -not -path '*/__pycache__/*' -not -path '*/.ipynb_checkpoints/*' -not -path 'notebooks/_failed/*' \
+                      -not -name '.*' 2>/dev/null) \
                     data/sources.yml data/dictionary.yml data/rai_mapping.yml
 PIPELINE_OUTPUTS  = $(sort $(shell grep -o '\(data/processed\|book/_vendor\)/[A-Za-z0-9_./-]*' notebooks/pipeline.yml))
 PIPELINE_MISSING  = $(filter-out $(wildcard $(PIPELINE_OUTPUTS)),$(PIPELINE_OUTPUTS))

@@ -23,6 +23,7 @@ import pytest
 
 from analysis import paths
 from analysis.ingest.sources import DataError, require
+from analysis.workflow.pipeline import load_pipeline
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -88,8 +89,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     notebooks = frozenset(item.path.name for item in session.items if _is_notebook_cell(item))
     if not notebooks:
         return
-    from analysis.workflow.pipeline import load_pipeline
-
     files = {}
     for step in load_pipeline():
         for out in step.outputs:
