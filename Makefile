@@ -55,14 +55,15 @@ endef
 env: $(STAMP)
 
 # The installer: uv (from PyPI, in a bootstrap environment outside the project) when it can be
-# installed, else pip. Both install the same pins; `make env USE_UV=0` forces pip.
+# installed, else pip. Both install the same pins; `make env USE_UV=0` forces pip. uv compiles the
+# bytecode at install time as pip does, so that imports stay fast where Python may not write it.
 $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@if [ "$(USE_UV)" != 0 ] && { [ -x $(UV) ] || { echo "env: installing uv $(UV_VERSION) into $(UV_HOME)"; \
 	    { $(PYTHON) -m venv $(UV_HOME) && $(UV_HOME)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); } >/dev/null 2>&1; }; }; then \
 	  echo "env: installing the pinned packages into $(VENV) with uv"; \
-	  $(UV) pip install --quiet --python $(BIN)/python -r requirements.txt && \
-	  $(UV) pip install --quiet --python $(BIN)/python --no-deps -r requirements-nodeps.txt && \
+	  $(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.txt && \
+	  $(UV) pip install --quiet --compile-bytecode --python $(BIN)/python --no-deps -r requirements-nodeps.txt && \
 	  $(UV) pip install --quiet --python $(BIN)/python --no-deps -e .; \
 	else \
 	  [ "$(USE_UV)" = 0 ] || echo "env: uv could not be installed; installing with pip instead"; \
