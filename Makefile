@@ -50,19 +50,20 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: env data run book book-html test test-fast lab bench clean vendor browser pipeline-output-missing
+.PHONY: env data run book book-html test test-fast lab bench clean vendor browser pipeline-output-missing data-file-missing
 
 env: $(STAMP)
 
 # The installer: uv (from PyPI, in a bootstrap environment outside the project) when it can be
-# installed, else pip. Both install the same pins; `make env USE_UV=0` forces pip.
+# installed, else pip. Both install the same pins; `make env USE_UV=0` forces pip. uv compiles the
+# bytecode at install time as pip does, so that imports stay fast where Python may not write it.
 $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@if [ "$(USE_UV)" != 0 ] && { [ -x $(UV) ] || { echo "env: installing uv $(UV_VERSION) into $(UV_HOME)"; \
 	    { $(PYTHON) -m venv $(UV_HOME) && $(UV_HOME)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); } >/dev/null 2>&1; }; }; then \
 	  echo "env: installing the pinned packages into $(VENV) with uv"; \
-	  $(UV) pip install --quiet --python $(BIN)/python -r requirements.txt && \
-	  $(UV) pip install --quiet --python $(BIN)/python --no-deps -r requirements-nodeps.txt && \
+	  $(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.txt && \
+	  $(UV) pip install --quiet --compile-bytecode --python $(BIN)/python --no-deps -r requirements-nodeps.txt && \
 	  $(UV) pip install --quiet --python $(BIN)/python --no-deps -e .; \
 	else \
 	  [ "$(USE_UV)" = 0 ] || echo "env: uv could not be installed; installing with pip instead"; \
@@ -90,11 +91,14 @@ $(LEAFLET):
 	rm -rf book/_vendor/leaflet
 	cp -r book/.npm-vendor/node_modules/leaflet/dist book/_vendor/leaflet
 
-# The data are fetched and verified again only when data/sources.yml changed or data/raw is new;
-# `python -m analysis run` refuses a missing or altered source file and says to run `make data`.
+# The data are fetched and verified again when data/sources.yml changed or a file it lists is
+# missing; `python -m analysis run` also refuses an altered source file and says how to fetch it.
+DATA_FILES   = $(sort $(filter-out data/raw/,$(shell grep -o 'data/raw/[^ "]*' data/sources.yml)))
+DATA_MISSING = $(filter-out $(wildcard $(DATA_FILES)),$(DATA_FILES))
+
 data: $(DATA_STAMP)
 
-$(DATA_STAMP): data/sources.yml $(STAMP)
+$(DATA_STAMP): data/sources.yml $(STAMP) $(if $(DATA_MISSING),data-file-missing)
 	$(BIN)/python -m analysis data fetch
 	touch $@
 
@@ -103,7 +107,8 @@ $(DATA_STAMP): data/sources.yml $(STAMP)
 # or when an output that notebooks/pipeline.yml declares is missing.
 PIPELINE_STAMP   := data/processed/.pipeline-ran
 PIPELINE_INPUTS   = $(shell find src/analysis notebooks data/curated interviews -type f \
-                      -not -path '*/__pycache__/*' -not -path 'notebooks/_failed/*' -not -name '.*' 2>/dev/null) \
+                      -not -path '*/__pycache__/*' -not -path '*/.ipynb_checkpoints/*' -not -path 'notebooks/_failed/*' \
+                      -not -name '.*' 2>/dev/null) \
                     data/sources.yml data/dictionary.yml data/rai_mapping.yml
 PIPELINE_OUTPUTS  = $(sort $(shell grep -o '\(data/processed\|book/_vendor\)/[A-Za-z0-9_./-]*' notebooks/pipeline.yml))
 PIPELINE_MISSING  = $(filter-out $(wildcard $(PIPELINE_OUTPUTS)),$(PIPELINE_OUTPUTS))

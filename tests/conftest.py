@@ -23,10 +23,12 @@ import pytest
 
 from analysis import paths
 from analysis.ingest.sources import DataError, require
+from analysis.workflow.pipeline import load_pipeline
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-#: Node-id prefixes (relative to the project root) of tests that belong to a tier.
+#: Node-id prefixes (relative to the project root) of tests that belong to a tier. A prefix that
+#: matches no collected test has no effect.
 TIERS: dict[str, tuple[str, ...]] = {
     "slow": (  # the parallel coder over a generated 20,000-word corpus, in worker processes
         "tests/test_qda_scale.py::test_same_codings_as_single_process",
@@ -36,7 +38,15 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_qda_scale.py::test_partition_function_gives_the_same_rows",
     ),
     "build": (
-        "tests/test_narrative.py::",
+        "tests/test_narrative.py::test_every_substitution_is_generated",
+        "tests/test_narrative.py::test_coverage_and_zero_links",
+        "tests/test_narrative.py::test_concentration",
+        "tests/test_narrative.py::test_main_incidence_rate_ratios",
+        "tests/test_narrative.py::test_incidence_rate_ratios_follow_their_intervals",
+        "tests/test_narrative.py::test_benito_juarez_share",
+        "tests/test_narrative.py::test_partner_finder_ratio",
+        "tests/test_narrative.py::test_claim_status_counts",
+        "tests/test_claims.py::test_published_ledger_statuses",
         "tests/test_privacy.py::test_published_book_and_outputs_name_no_participant",
         "tests/test_dictionary.py::test_some_processed_table_exists",
         "tests/test_dictionary.py::test_csv_columns_equal_documented_columns",
@@ -49,6 +59,15 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_pipeline.py::test_rerun_with_force_is_byte_identical",
         "tests/test_pipeline.py::test_failing_notebook_is_named_and_the_good_one_kept",
         "tests/test_privacy.py::test_notebook_with_fixture_register_leaks_nothing",  # notebook 03 on the fixture corpus
+        "tests/test_pipeline_atomic.py::test_failed_notebook_restores_outputs_and_state",
+        "tests/test_pipeline_atomic.py::test_failure_on_first_run_removes_partial_outputs",
+        "tests/test_pipeline_atomic.py::test_truncated_or_edited_output_forces_a_rerun",
+        "tests/test_pipeline_atomic.py::test_file_named_by_a_parameter_edited_in_place_forces_a_rerun",
+        "tests/test_pipeline_atomic.py::test_unselected_producer_with_stale_output_blocks_its_readers",
+        "tests/test_pipeline_atomic.py::test_registry_parameters_are_validated",
+        "tests/test_pipeline_atomic.py::test_second_run_gets_the_lock_message_or_waits",
+        "tests/test_pipeline_jobs.py::test_parallel_run_orders_by_dependencies_and_matches_serial",
+        "tests/test_pipeline_jobs.py::test_failure_stops_dependants_not_independent_notebooks",
     ),
 }
 
@@ -88,8 +107,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     notebooks = frozenset(item.path.name for item in session.items if _is_notebook_cell(item))
     if not notebooks:
         return
-    from analysis.workflow.pipeline import load_pipeline
-
     files = {}
     for step in load_pipeline():
         for out in step.outputs:

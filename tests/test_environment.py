@@ -127,7 +127,7 @@ def installer_commands() -> dict[str, list[str]]:
         for name, marker in (("uv", "$(UV) pip install"), ("pip", "$(BIN)/python -m pip install")):
             if marker in line:
                 args = line.split(marker, 1)[1]
-                args = re.sub(r"--(quiet|disable-pip-version-check)|--python \S+|&&|;|\\", " ", args)
+                args = re.sub(r"--(quiet|disable-pip-version-check|compile-bytecode)|--python \S+|&&|;|\\", " ", args)
                 out[name].append(" ".join(args.split()))
     return out
 
