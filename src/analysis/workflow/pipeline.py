@@ -170,10 +170,13 @@ def parameter_path(value: Any) -> Path | None:
     p = Path(value).expanduser()
     for candidate in ([p] if p.is_absolute() else [paths.ROOT / p, paths.NOTEBOOKS / p]):
         try:
-            if candidate.exists():
-                return candidate
+            if not candidate.exists():
+                continue
+            resolved, root = candidate.resolve(), paths.ROOT.resolve()
         except OSError:
             return None
+        # a folder holding the project (".", "..") would include this run's own outputs: not a data file
+        return None if resolved == root or resolved in root.parents else candidate
     return None
 
 
