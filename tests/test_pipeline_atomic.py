@@ -331,3 +331,11 @@ def test_recovery_restores_rolls_forward_or_drops_by_what_the_state_says(project
     assert nbformat.read(project / "notebooks/b.ipynb", as_version=4).cells[0].source == "# b, executed"
     assert not staging.exists()
     assert len(log) == 3 and any(line.startswith("restore a.ipynb") for line in log)
+
+
+def test_which_parameter_values_are_files(project: Path) -> None:
+    assert pipeline.parameter_path("inputs/table.csv") == project / "inputs/table.csv"
+    assert pipeline.parameter_path(str(project / "inputs")) == project / "inputs"
+    assert pipeline.parameter_path("wikipedia") is None  # a word, not a path
+    assert pipeline.parameter_path(".") is None and pipeline.parameter_path("..") is None  # the project itself
+    assert pipeline.parameter_path(3) is None and pipeline.parameter_path("") is None

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import psutil
 import yaml
 
 from analysis import paths
@@ -170,10 +171,13 @@ def parameter_path(value: Any) -> Path | None:
     p = Path(value).expanduser()
     for candidate in ([p] if p.is_absolute() else [paths.ROOT / p, paths.NOTEBOOKS / p]):
         try:
-            if candidate.exists():
-                return candidate
+            if not candidate.exists():
+                continue
+            resolved, root = candidate.resolve(), paths.ROOT.resolve()
         except OSError:
             return None
+        # a folder holding the project (".", "..") would include this run's own outputs: not a data file
+        return None if resolved == root or resolved in root.parents else candidate
     return None
 
 
@@ -594,10 +598,10 @@ def write_notebook_atomic(nb: nbformat.NotebookNode, target: Path) -> None:
 # writing after the pipeline restored the outputs. It holds the pipeline lock while it lives.
 _CHILD = r"""
 import json, os, signal, sys
+import psutil
 spec = json.loads(open(sys.argv[1], encoding="utf-8").read())
 def _stop(signum, frame):
     try:
-        import psutil
         kids = psutil.Process().children(recursive=True)
         for k in kids:
             try:
@@ -638,11 +642,32 @@ class Runner:
         self._mutex = threading.Lock()
 
     def cancel(self) -> None:
+        """Stop every running notebook; each worker then kills what is left and restores its outputs."""
         with self._mutex:
             self.cancelled.set()
             for proc in self._procs:
                 with contextlib.suppress(ProcessLookupError):
                     proc.send_signal(signal.SIGTERM)
+
+    @staticmethod
+    def _stop(proc: subprocess.Popen[bytes]) -> int:
+        """Make sure the papermill child and everything it started (the kernel) are gone."""
+        try:
+            kids = psutil.Process(proc.pid).children(recursive=True)
+        except psutil.Error:
+            kids = []
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+        try:
+            code = proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            code = proc.wait()
+        for kid in kids:
+            with contextlib.suppress(psutil.Error):
+                kid.kill()
+        psutil.wait_procs(kids, timeout=20)
+        return code
 
     def execute(self, step: Step, params: dict[str, Any]) -> nbformat.NotebookNode:
         """Execute one notebook with papermill; return the cleaned executed notebook or raise PipelineError."""
@@ -668,7 +693,14 @@ class Runner:
                                             pass_fds=(self.lock_fd,) if self.lock_fd is not None else ())
                 self._procs.add(proc)
             try:
-                code = proc.wait()
+                while True:
+                    try:
+                        code = proc.wait(timeout=0.2)
+                        break
+                    except subprocess.TimeoutExpired:
+                        if self.cancelled.is_set():
+                            code = self._stop(proc)
+                            break
             finally:
                 with self._mutex:
                     self._procs.discard(proc)
@@ -712,16 +744,40 @@ def run(
         recover(steps, state, log)
         plan = plan_parameters(selected, steps, overrides or {}, state)
         check_upstream(selected, steps, state)
-        return _Schedule(selected, steps, plan, state, force, log, max(1, int(jobs)), Runner(lock_fd)).run()
+        with _signals_as_flag() as interrupted:
+            return _Schedule(selected, steps, plan, state, force, log, max(1, int(jobs)), Runner(lock_fd),
+                             interrupted).run()
+
+
+@contextlib.contextmanager
+def _signals_as_flag() -> Iterator[threading.Event]:
+    """SIGINT (Ctrl-C) and SIGTERM set a flag the scheduler checks; a second one raises KeyboardInterrupt."""
+    flag = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if flag.is_set():
+            raise KeyboardInterrupt
+        flag.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield flag
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 class _Schedule:
     def __init__(self, selected: list[Step], steps: list[Step], plan: dict[str, dict[str, Any]], state: dict[str, Any],
-                 force: bool, log: Callable[[str], None], jobs: int, runner: Runner) -> None:
+                 force: bool, log: Callable[[str], None], jobs: int, runner: Runner,
+                 interrupted: threading.Event | None = None) -> None:
         chosen = {s.notebook for s in selected}
         self.deps = {nb: [d for d in ds if d in chosen] for nb, ds in dependencies(steps).items() if nb in chosen}
         self.selected, self.plan, self.state, self.force, self.log, self.jobs = selected, plan, state, force, log, jobs
-        self.runner = runner
+        self.runner, self.interrupted = runner, interrupted or threading.Event()
         self.code = code_digest()
         self.state_mutex = threading.Lock()
         self.errors: dict[str, BaseException] = {}
@@ -733,6 +789,8 @@ class _Schedule:
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="notebook") as pool:
             try:
                 while pending or running:
+                    if self.interrupted.is_set():
+                        raise KeyboardInterrupt
                     progressed = True
                     while progressed and len(running) < self.jobs:
                         progressed = False
