@@ -146,5 +146,7 @@ def temp_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(paths, "PIPELINE_YML", root / "notebooks" / "pipeline.yml")
     monkeypatch.setattr(paths, "FAILED_NOTEBOOKS", root / "notebooks" / "_failed")
     monkeypatch.setattr(paths, "PIPELINE_STATE", root / "data" / "processed" / ".pipeline-state.json")
+    monkeypatch.setattr(paths, "PIPELINE_LOCK", root / "data" / "processed" / ".pipeline.lock")
+    monkeypatch.setattr(paths, "PIPELINE_STAGING", root / "data" / "processed" / ".staging")
     monkeypatch.setattr(paths, "SOURCES_YML", root / "data" / "sources.yml")
     return root

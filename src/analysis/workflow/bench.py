@@ -80,7 +80,7 @@ def run_benchmarks(repeats: int = 3, cold_repeats: int = 1, coding_words: int = 
 
     py = sys.executable
     if not skip_pipeline:
-        cold = median_of(lambda: _timed([py, "-m", "analysis", "run", "--force"]), cold_repeats)
+        cold = median_of(lambda: _timed([py, "-m", "analysis", "run", "--force", "-j", "1"]), cold_repeats)
         add("pipeline", "cold run (every notebook executed)", cold, "s", cold_repeats)
         rerun = median_of(lambda: _timed([py, "-m", "analysis", "run"]), repeats)
         add("pipeline", "rerun with nothing changed", rerun, "s", repeats, "no notebook re-executed")

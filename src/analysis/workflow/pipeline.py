@@ -55,6 +55,10 @@ from analysis.ingest.sources import DataError, load_manifest, sha256_file
 from analysis.ingest.sources import state as source_state
 from analysis.tables.agreements import REGISTRIES
 
+#: nbformat's reader and writer, typed (nbformat ships no annotations for them).
+nb_read: Callable[..., Any] = nbformat.read
+nb_write: Callable[..., Any] = nbformat.write
+
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 INJECTED_TAG = "injected-parameters"
 
@@ -118,8 +122,9 @@ def load_pipeline(path: Path | None = None) -> list[Step]:
         unknown = set(entry) - allowed
         if unknown:
             raise PipelineError(f"{path}: entry #{n} ({entry['notebook']}) has unknown field(s) {sorted(unknown)}.")
-        step = Step(**{k: (entry.get(k) or ({} if k in {"parameters", "match_parameters"} else [])) for k in allowed
-                       if k in entry})
+        fields: dict[str, Any] = {k: (entry.get(k) or ({} if k in {"parameters", "match_parameters"} else []))
+                                  for k in allowed if k in entry}
+        step = Step(**fields)
         if not step.path.exists():
             raise PipelineError(f"{path}: entry #{n}: notebook {step.path} does not exist.")
         if step.notebook in seen:
@@ -137,9 +142,9 @@ def load_pipeline(path: Path | None = None) -> list[Step]:
         steps.append(step)
     by_name = {s.notebook: s for s in steps}
     for step in steps:
-        for name, other in step.match_parameters.items():
-            if other not in by_name or name not in step.parameters or name not in by_name[other].parameters:
-                raise PipelineError(f"{path}: {step.notebook}: match_parameters {{{name}: {other}}} must name a parameter "
+        for name, writer in step.match_parameters.items():
+            if writer not in by_name or name not in step.parameters or name not in by_name[writer].parameters:
+                raise PipelineError(f"{path}: {step.notebook}: match_parameters {{{name}: {writer}}} must name a parameter "
                                     "of both notebooks and a notebook of the pipeline.")
     return steps
 
@@ -298,7 +303,7 @@ def fingerprint(step: Step, params: dict[str, Any], code: str) -> dict[str, str]
                 + (f" (sha256 {actual}, expected {manifest[sid].sha256})" if actual else "")
                 + "; run `python -m analysis data fetch`."
             )
-    nb = nbformat.read(step.path, as_version=4)
+    nb = nb_read(step.path, as_version=4)
     pointed = {k: p for k, v in params.items() if (p := parameter_path(v)) is not None}
     return {
         "notebook": notebook_source_digest(nb),
@@ -587,7 +592,7 @@ def write_notebook_atomic(nb: nbformat.NotebookNode, target: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
-        nbformat.write(nb, tmp)
+        nb_write(nb, tmp)
         os.replace(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -671,7 +676,7 @@ class Runner:
 
     def execute(self, step: Step, params: dict[str, Any]) -> nbformat.NotebookNode:
         """Execute one notebook with papermill; return the cleaned executed notebook or raise PipelineError."""
-        source = strip_injected(nbformat.read(step.path, as_version=4))
+        source = strip_injected(nb_read(step.path, as_version=4))
         with tempfile.TemporaryDirectory(prefix="pipeline-") as tmp:
             src, out = Path(tmp) / f"in-{step.notebook}", Path(tmp) / f"out-{step.notebook}"
             error, spec_file, log_file = Path(tmp) / "error.json", Path(tmp) / "spec.json", Path(tmp) / "child.log"
@@ -679,7 +684,7 @@ class Runner:
                 cell.pop("id", None)
             source.nbformat_minor = 4
             source.metadata["kernelspec"] = dict(KERNELSPEC)
-            nbformat.write(source, src)
+            nb_write(source, src)
             spec_file.write_text(json.dumps({"input": str(src), "output": str(out), "parameters": params,
                                              "cwd": str(paths.NOTEBOOKS), "error": str(error), "parent": os.getpid()},
                                             default=str), encoding="utf-8")
@@ -706,7 +711,7 @@ class Runner:
                     self._procs.discard(proc)
             if code != 0:
                 raise self._failure(step, code, out, error, log_file)
-            return clean_notebook(nbformat.read(out, as_version=4))
+            return clean_notebook(nb_read(out, as_version=4))
 
     def _failure(self, step: Step, code: int, out: Path, error: Path, log_file: Path) -> PipelineError:
         failed = None
