@@ -50,9 +50,7 @@ PENDING_NOTEBOOKS = {
     "04_planes_ods": "counts of the SDG validation (169 texts, 242 sentences, 20 administrative ones) typed",
 }
 #: Pages that still quote figures typed by hand (same treatment as PENDING_NOTEBOOKS).
-PENDING_PAGES = {
-    "buscador.md": "the number of municipalities and the size of the finder's data file typed",
-}
+PENDING_PAGES: dict[str, str] = {}
 #: Sections of a page that still quote figures typed by hand: page -> headings (the section runs to
 #: the next heading of the same or a higher level).
 PENDING_SECTIONS = {
