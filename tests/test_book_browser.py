@@ -92,7 +92,7 @@ def test_the_book_has_the_expected_pages() -> None:
 
 
 #: Text that only shows when a MyST directive was not parsed (e.g. a fence nested in another).
-RAW_DIRECTIVE = re.compile(r"```\{|^:(file|header-rows|name|label|alt):", re.M)
+RAW_DIRECTIVE = re.compile(r"```\{|(?:^|\s):(?:file|header-rows|name|label|alt|filter|widths):\s", re.M)
 #: A table header that is a column name rather than a label: ``n_links``, ``autoridad_municipal``.
 SNAKE_CASE = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")
 #: Alt text that is a path or a file name instead of a description.
@@ -205,3 +205,4 @@ def test_the_rules_catch_what_they_describe() -> None:
     assert RAW_DIRECTIVE.search("texto\n```{csv-table} Costos\n:file: benchmarks.csv")
     assert RAW_DIRECTIVE.search("\n:header-rows: 1")
     assert not RAW_DIRECTIVE.search("Cuadro 1: costos medidos")
+    assert RAW_DIRECTIVE.search("Costos medidos por la orden :file: benchmarks.csv :header-rows: 1")  # one paragraph

@@ -161,3 +161,17 @@ def test_mostrar_carries_the_alt_text_and_saves(tmp_path) -> None:
         fig, _ = plt.subplots()
         with pytest.raises(ValueError, match="alt text"):
             style.mostrar(fig, bad)
+
+
+def test_place_labels_avoids_overlaps() -> None:
+    fig, ax = plt.subplots(figsize=(6, 4))
+    xs, ys = [0.0, 0.05, 0.1, 0.12, 0.5], [0.0, 0.02, 0.0, 0.03, 0.5]
+    ax.set(xlim=(-1, 1), ylim=(-1, 1))
+    ax.plot(xs, ys, "o")
+    labels = style.place_labels(ax, xs, ys, ["San Pedro Tlaquepaque", "Santiago de Querétaro", "Puebla",
+                                             "Valle de Bravo", "Mérida"])
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    assert len(boxes) == 5
+    assert not [(i, j) for i in range(5) for j in range(i + 1, 5) if boxes[i].overlaps(boxes[j])]

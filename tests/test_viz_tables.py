@@ -38,8 +38,8 @@ def test_headers_numbers_missing_values_and_translations() -> None:
     out = tabla(sample(), "Vínculos por entidad", "tab-x", porcentajes={"coverage_pct": 1})
     assert cells(out.html, "th") == ["Entidad", "Vínculos", "Vínculos por 100 mil hab.",
                                      "Municipios con vínculo (%)", "Valor p", "Asignación"]
-    assert cells(out.html) == ["Quintana Roo", "12", "0.33", "45.7%", "&lt; 0.001", "asignado",
-                               "Jalisco", "1,234", "—", "0.0%", "0.046", "sin asignar"]
+    assert cells(out.html) == ["Quintana Roo", "12", "0.33", "45.7\u00a0%", "&lt; 0.001", "asignado",
+                               "Jalisco", "1,234", "—", "0.0\u00a0%", "0.046", "sin asignar"]
     assert "NaN" not in out.html and "e-95" not in out.html
     assert ">7<" not in out.html and ">9<" not in out.html  # no index column
 
@@ -56,6 +56,14 @@ def test_caption_is_numbered_and_the_label_is_the_id() -> None:
         referencia("tab-tres")
     with pytest.raises(ValueError, match="already used"):
         tabla(sample(), "Otra vez", "tab-uno")
+
+
+def test_chapter_prefix() -> None:
+    tables.numerar_capitulo(5)
+    out = tabla(sample(), "Socios", "tab-socios")
+    assert "Cuadro 5.1.</span> Socios" in out.html and referencia("tab-socios") == "Cuadro 5.1"
+    assert str(out) == "Cuadro 5.1. Socios"
+    assert tabla(sample(), "Otro", "tab-otro").nombre == "Cuadro 5.2"
 
 
 def test_unlabelled_column_is_an_error_naming_it() -> None:
@@ -80,8 +88,8 @@ def test_decimals_proportions_index_booleans_and_codes() -> None:
                       index=pd.Index(["a", "b"], name="code"))
     out = tabla(df, "x", "tab-x", decimales={"kappa": 3}, proporciones={"coverage": 1}, indice=True)
     assert cells(out.html, "th")[0] == "Código"
-    assert cells(out.html) == ["a", "0.812", "50.0%", "sí", "autoridad municipal",
-                               "b", "0.500", "12.5%", "no", "academia"]
+    assert cells(out.html) == ["a", "0.812", "50.0\u00a0%", "sí", "autoridad municipal",
+                               "b", "0.500", "12.5\u00a0%", "no", "academia"]
     out = tabla(df, "x", "tab-y", valores={"informant_role": {"academia": "academia (universidad)"}})
     assert "academia (universidad)" in out.html
 

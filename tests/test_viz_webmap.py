@@ -3,6 +3,7 @@ tooltips, no polygon or line across the 180° meridian."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 
@@ -93,3 +94,50 @@ def test_quintana_roo_map_has_a_view_with_every_partner(maps_dir) -> None:
     assert "Kitakyushu, Japón (desde 2001)" in page and "JPN" not in page
     assert "Población del municipio, 2020" in data["legend"] and "ciudad hermana de Benito Juárez (2)" in data["legend"]
     assert "sin dato" not in data["legend"]
+
+
+def test_world_map_speaks_spanish_and_frames_the_cities(maps_dir) -> None:
+    twinnings = pd.DataFrame({
+        "match_status": ["matched", "matched", "matched", "unmatched"],
+        "reciprocal_duplicate": [False, False, True, False],
+        "mexican_city": ["Guadalajara", "Acapulco", "Guadalajara", "X"],
+        "mexican_lat": [20.67, 16.86, 20.67, 0.0], "mexican_lon": [-103.35, -99.89, -103.35, 0.0],
+        "partner_city": ["Old Havana (Havana)", "Suva", "Old Havana (Havana)", "Y"],
+        "partner_country_iso3": ["CUB", "FJI", "CUB", "CUB"],
+        "partner_lat": [23.14, -18.14, 23.14, 1.0], "partner_lon": [-82.36, 178.44, -82.36, 1.0],
+    })
+    world = gpd.GeoDataFrame(
+        {"iso_numeric": ["192", "242", "10", "484"], "name": ["Cuba", "Fiji", "Antarctica", "Mexico"]},
+        geometry=[Point(-79, 21.5).buffer(1), Polygon([(178, -17), (-179, -17), (-179, -16), (178, -16)]),
+                  Point(0, -80).buffer(5), Point(-102, 23).buffer(5)], crs="EPSG:4326")
+    data = map_data(bookmaps.world_links_map(twinnings, world))
+    page = json.dumps(data, ensure_ascii=False)
+    assert "Old Havana (Havana) (Cuba)" in page and "(CUB)" not in page and "Fiyi" in page
+    assert "2 en total" in data["legend"]  # the duplicate and the unmatched pair are not drawn
+    assert "0.0" not in data["legend"] and "hasta 0" not in data["legend"]
+    (south, _west), (north, _east) = data["views"][0]["bounds"]
+    assert south > -60 and north < 40  # framed on the cities, not on Antarctica
+    for layer in data["layers"]:
+        for feature in layer["geojson"]["features"]:
+            geom = feature["geometry"]
+            coords = np.array([c for ring in _rings(geom) for c in ring])
+            if geom["type"] in {"Polygon", "MultiPolygon"}:
+                for ring in _rings(geom):
+                    xs = [c[0] for c in ring]
+                    assert max(xs) - min(xs) < 180, feature["properties"]["_tip"]
+            if geom["type"] == "MultiLineString":  # no segment jumps across the map
+                for part in geom["coordinates"]:
+                    assert all(abs(b[0] - a[0]) < 180 for a, b in itertools.pairwise(part))
+            assert len(coords)
+
+
+def _rings(geom: dict) -> list:
+    if geom["type"] == "Polygon":
+        return geom["coordinates"]
+    if geom["type"] == "MultiPolygon":
+        return [ring for poly in geom["coordinates"] for ring in poly]
+    if geom["type"] == "MultiLineString":
+        return geom["coordinates"]
+    if geom["type"] == "LineString":
+        return [geom["coordinates"]]
+    return [[geom["coordinates"]]]

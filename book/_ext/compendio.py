@@ -523,6 +523,28 @@ def _on_builder_inited(app: Any) -> None:
         _write_css(app)
 
 
+def _refresh_static(app: Any, exception: Exception | None) -> None:
+    """Copy again the static files that changed since the last build (the web maps that the
+    notebooks rewrite): Sphinx 7 keeps a static file already in the output, however old."""
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir) / "_static"
+    for entry in app.config.html_static_path:
+        src_root = Path(app.confdir) / entry
+        if not src_root.is_dir():
+            continue
+        for src in src_root.rglob("*"):
+            if not src.is_file():
+                continue
+            dst = out / src.relative_to(src_root)
+            if dst.exists() and dst.stat().st_size == src.stat().st_size and dst.stat().st_mtime >= src.stat().st_mtime:
+                continue
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            tmp = dst.with_name(dst.name + ".tmp")
+            tmp.write_bytes(src.read_bytes())
+            tmp.replace(dst)
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.add_directive("como-citar", ComoCitar)
     app.add_directive("version-libro", VersionLibro)
@@ -530,6 +552,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_css_file("compendio.css")
     app.connect("builder-inited", _on_builder_inited)
     app.connect("config-inited", _configure_repository, priority=800)
+    app.connect("build-finished", _refresh_static)
     app.connect("doctree-resolved", _drop_thebe_config, priority=900)  # after sphinx-thebe (500)
     # env_version: raise it when the style changes, so Sphinx re-reads every page (cached citations).
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1", "env_version": 1}

@@ -17,7 +17,7 @@ from matplotlib.lines import Line2D
 
 from analysis.analyses.casestudy import BJ_CODE, CANCUN_LAT, CANCUN_LON, SCOPE_ES
 from analysis.util.spatial import great_circle_points, split_antimeridian, unwrap_antimeridian
-from analysis.viz.style import SEQUENTIAL_CMAP, legend_below, panel_title, thousands, wrap
+from analysis.viz.style import SEQUENTIAL_CMAP, legend_below, panel_title, place_labels, thousands, wrap
 
 SCOPE_COLOURS = {"national": "#0072B2", "international": "#D55E00"}  # Okabe-Ito: blue, vermillion
 
@@ -94,11 +94,9 @@ def plot_links_mexico(agreements: pd.DataFrame, boundaries: gpd.GeoDataFrame) ->
     boundaries[boundaries.inegi_code.isin(national.inegi_code_partner)].plot(ax=ax, color=SCOPE_COLOURS["national"], alpha=0.6)
     boundaries[boundaries.inegi_code == BJ_CODE].plot(ax=ax, color="black")
     _draw_links(ax, national, n=32)
-    for _, row in national.iterrows():
-        ax.annotate(row.partner_city, (row.partner_lon, row.partner_lat), xytext=(4, 3), textcoords="offset points",
-                    fontsize=9.5, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.8, "lw": 0})
-    ax.set(title="Hermanamientos nacionales de Benito Juárez", xlabel="Longitud", ylabel="Latitud",
-           xlim=(-118, -86), ylim=(14, 33))
+    ax.set(title="Hermanamientos nacionales de Benito Juárez", xlim=(-118, -86), ylim=(14, 33))
+    ax.set_axis_off()
+    place_labels(ax, list(national.partner_lon), list(national.partner_lat), list(national.partner_city))
     return fig
 
 

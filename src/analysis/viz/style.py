@@ -10,6 +10,7 @@ alike:
 * :func:`thousands` formats an axis in the Mexican way (12,345; 0.5);
 * :func:`text_colour` picks black or white text for a given background (no dark on dark);
 * :func:`panel_title` numbers the panels of a figure "(a)", "(b)", … so captions can name them;
+* :func:`place_labels` labels points without letting two labels overlap;
 * :func:`mostrar` shows a figure with its alternative text (and saves it), once.
 
 Spanish labels are the caller's job. Each figure is written as PNG (for the book and print) and
@@ -23,8 +24,10 @@ import html
 import io
 import re
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -116,6 +119,32 @@ def text_colour(background: object) -> str:
 def panel_title(ax: Axes, index: int, title: str) -> None:
     """Title a panel "(a) …", "(b) …" so that a caption can refer to it by letter."""
     ax.set_title(f"({'abcdefghijklmnopqrstuvwxyz'[index]}) {title}", loc="left")
+
+
+def place_labels(ax: Axes, xs: Sequence[float], ys: Sequence[float], labels: Sequence[str],
+                 fontsize: float = 9.5) -> list[mpl.text.Text]:
+    """Label points without overlaps: each label tries a few positions around its point (right,
+    left, above, below, then farther) and takes the first that overlaps no label already placed."""
+    fig = ax.get_figure(root=True)
+    if fig is None:
+        raise ValueError("place_labels: the axes belong to no figure.")
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    offsets = [(5, 3, "left", "bottom"), (-5, 3, "right", "bottom"), (5, -3, "left", "top"), (-5, -3, "right", "top"),
+               (0, 8, "center", "bottom"), (0, -8, "center", "top"), (12, 12, "left", "bottom"),
+               (-12, -12, "right", "top"), (12, -14, "left", "top"), (-12, 14, "right", "bottom")]
+    placed: list[mpl.text.Text] = []
+    boxes: list[Any] = []
+    for x, y, label in zip(xs, ys, labels, strict=True):
+        for i, (dx, dy, ha, va) in enumerate(offsets):
+            t = ax.annotate(label, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, fontsize=fontsize,
+                            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.85, "lw": 0})
+            box = t.get_window_extent(renderer).expanded(1.05, 1.1)
+            if not any(box.overlaps(b) for b in boxes) or i == len(offsets) - 1:
+                placed.append(t)
+                boxes.append(box)
+                break
+            t.remove()
+    return placed
 
 
 def small_text(fig: Figure) -> list[str]:

@@ -18,18 +18,21 @@ What a reader gets from ``tabla(df, "Título", "tab-etiqueta")``:
 * an optional note under the table (``nota``: source, abbreviations).
 
 How it is numbered and referred to (Jupyter Book 1). A notebook's tables are numbered in the order
-they are made, 1, 2, 3…, as the book's figures are numbered per page; ``papermill`` runs each
-notebook in a fresh kernel, so the numbering is the same on every run. The output is HTML —
+they are made, with the chapter as prefix once the notebook calls ``numerar_capitulo(1)``:
+"Cuadro 1.1", "Cuadro 1.2"… (the narrative pages' tables, numbered by Sphinx across the book, are
+"Cuadro 1", "Cuadro 2"…, so the prefix keeps the two apart); ``papermill`` runs each notebook in a
+fresh kernel, so the numbering is the same on every run. The output is HTML —
 ``<figure class="cuadro" id="…"><table><caption>`` — which MyST-NB passes through as is: the
 ``{table}`` directive and ``{numref}`` cannot see a table made by a code cell (glue plus
 ``{table}`` works only for Markdown tables and would put every table twice in the notebook), so
 the number is written by Python and the cross-reference is a link to the id:
 
-    from analysis.viz.tables import tabla, referencia
+    from analysis.viz.tables import numerar_capitulo, referencia, tabla
+    numerar_capitulo(1)          # once, in the notebook's import cell
     tabla(por_entidad, "Vínculos por entidad federativa", "tab-entidades",
           decimales={"links_per_100k": 2}, porcentajes={"coverage_pct": 1},
           nota="Fuente: listas de Wikipedia; Censo 2020 (INEGI).")
-    # Markdown cell: "… como muestra el [cuadro 2](#tab-entidades) …"; or, to keep the number in
+    # Markdown cell: "… como muestra el [cuadro 1.2](#tab-entidades) …"; or, to keep the number in
     # step, glue it: glue("ref_entidades", referencia("tab-entidades"), display=False) and write
     # {glue:text}`ref_entidades`.
 
@@ -251,27 +254,44 @@ class Cuadro:
     label: str
     caption: str
     html: str
+    nombre: str = ""
 
     def _repr_html_(self) -> str:
         return self.html
 
     def __str__(self) -> str:
-        return f"Cuadro {self.numero}. {self.caption}"
+        return f"{self.nombre or f'Cuadro {self.numero}'}. {self.caption}"
 
 
 _NUMBERS: dict[str, int] = {}
+_CHAPTER: list[str] = [""]
 
 
-def reiniciar_numeracion() -> None:
-    """Start again at Cuadro 1 (a new notebook does this by itself: fresh kernel)."""
+def numerar_capitulo(capitulo: int | str) -> None:
+    """Number this notebook's tables "Cuadro <capítulo>.1", "<capítulo>.2", … (call once, at the top).
+
+    The book's narrative pages number their tables with Sphinx ("Cuadro 1", "Cuadro 2", … across
+    the book); the chapter prefix keeps the notebooks' tables apart from those.
+    """
+    _CHAPTER[0] = str(capitulo)
     _NUMBERS.clear()
 
 
+def reiniciar_numeracion() -> None:
+    """Start again at Cuadro 1, without chapter prefix (a new notebook does this by itself: fresh kernel)."""
+    _NUMBERS.clear()
+    _CHAPTER[0] = ""
+
+
+def _name(n: int) -> str:
+    return f"Cuadro {_CHAPTER[0]}.{n}" if _CHAPTER[0] else f"Cuadro {n}"
+
+
 def referencia(label: str) -> str:
-    """"Cuadro N" for a table already made in this notebook; KeyError naming the label otherwise."""
+    """"Cuadro 1.3" for a table already made in this notebook; KeyError naming the label otherwise."""
     if label not in _NUMBERS:
         raise KeyError(f"referencia: no table labelled {label!r} has been made yet; known: {sorted(_NUMBERS)}")
-    return f"Cuadro {_NUMBERS[label]}"
+    return _name(_NUMBERS[label])
 
 
 def _column_kind(series: pd.Series) -> str:
@@ -372,8 +392,8 @@ def tabla(
     out = (
         f'<figure class="cuadro" id="{label}">'
         f'<table class="cuadro" style="border-collapse:collapse">'
-        f'<caption style="caption-side:top;text-align:left"><span class="cuadro-num">Cuadro {n}.</span> '
+        f'<caption style="caption-side:top;text-align:left"><span class="cuadro-num">{_name(n)}.</span> '
         f"{html.escape(caption)}</caption>"
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{note}</figure>"
     )
-    return Cuadro(n, label, caption, out)
+    return Cuadro(n, label, caption, out, _name(n))

@@ -38,7 +38,7 @@ TEMPLATE = """<!DOCTYPE html>
 <style>
 html, body {{ margin: 0; height: 100%; font-family: sans-serif; }}
 #map {{ position: absolute; top: 0; bottom: 0; width: 100%; background: #dbe7f0; }}
-.legend, .views {{ background: white; padding: 6px 8px; line-height: 1.4; font-size: 13px; border-radius: 4px;
+.legend, .views {{ background: white; padding: 5px 7px; line-height: 1.35; font-size: 12px; border-radius: 4px;
   box-shadow: 0 1px 4px rgba(0,0,0,.3); }}
 .legend i {{ display: inline-block; width: 14px; height: 12px; margin-right: 6px; vertical-align: middle; }}
 .legend i.point {{ width: 10px; height: 10px; border-radius: 50%; border: 1px solid #222; }}
@@ -66,6 +66,11 @@ for (const layer of data.layers) {{
 // Each view frames the data it names (not the whole base layer); the first one opens the map.
 const views = data.views.length ? data.views : [{{ label: '', bounds: layers[0].getBounds() }}];
 map.fitBounds(views[0].bounds, {{ padding: [8, 8] }});
+// An iframe can get its final size after the first layout: frame the opening view again then.
+let resized = null;
+window.addEventListener('resize', () => {{ clearTimeout(resized); resized = setTimeout(() => {{
+  map.invalidateSize(); map.fitBounds(views[0].bounds, {{ padding: [8, 8] }}); }}, 150); }});
+window.addEventListener('load', () => {{ map.invalidateSize(); map.fitBounds(views[0].bounds, {{ padding: [8, 8] }}); }});
 if (data.views.length > 1) {{
   const ctl = L.control({{ position: 'topleft' }});
   ctl.onAdd = () => {{
@@ -292,7 +297,7 @@ def write_map(spec: dict[str, Any], name: str, folder: Path | None = None) -> Pa
     folder.mkdir(parents=True, exist_ok=True)
     legend = spec["legend"]
     data = {"layers": spec["layers"], "legend": legend if isinstance(legend, str) else "<br>".join(legend),
-            "views": spec.get("views", []), "legend_position": spec.get("legend_position", "bottomright")}
+            "views": spec.get("views", []), "legend_position": spec.get("legend_position", "bottomleft")}
     page = TEMPLATE.format(title=html.escape(spec["title"]), data=json.dumps(data, ensure_ascii=False, separators=(",", ":")),
                            attribution=json.dumps(spec["attribution"], ensure_ascii=False))
     target = folder / f"{name}.html"
