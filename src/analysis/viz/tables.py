@@ -380,7 +380,12 @@ def tabla(
             return ' class="texto" style="text-align:left;white-space:normal;min-width:16em;max-width:32em"'
         return ' style="text-align:left"'
 
-    head = "".join(f"<th{attrs(c)}>{html.escape(h)}</th>" for c, h in zip(cols, headers, strict=True))
+    def head_attrs(col: str) -> str:  # a header may wrap: a long header must not widen a column of short numbers
+        if col in numeric:
+            return ' class="num" style="text-align:right;white-space:normal;vertical-align:bottom"'
+        return attrs(col)
+
+    head = "".join(f"<th{head_attrs(c)}>{html.escape(h)}</th>" for c, h in zip(cols, headers, strict=True))
     rows = []
     for values in data.itertuples(index=False, name=None):
         cells = "".join(

@@ -1,0 +1,29 @@
+"""The table helper: headers of number columns wrap, so a long header does not widen the table."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from analysis.viz import tables
+from analysis.viz.tables import tabla
+
+
+@pytest.fixture(autouse=True)
+def fresh_numbering():
+    tables.reiniciar_numeracion()
+    yield
+    tables.reiniciar_numeracion()
+
+
+def test_number_headers_wrap_and_number_cells_do_not() -> None:
+    df = pd.DataFrame({"state_name": ["Quintana Roo"], "n_links_municipal": [1234]})
+    out = tabla(df, "Vínculos", "tab-x", etiquetas={"n_links_municipal": "Vínculos de gobiernos municipales registrados"})
+    th = re.findall(r"<th([^>]*)>", out.html)
+    td = re.findall(r"<td([^>]*)>", out.html)
+    assert "white-space:normal" in th[1] and "nowrap" not in th[1]
+    assert "text-align:right" in th[1]
+    assert "white-space:nowrap" in td[1]
+    assert ">1,234<" in out.html
