@@ -21,7 +21,7 @@ def fresh_numbering():
 def test_number_headers_wrap_and_number_cells_do_not() -> None:
     df = pd.DataFrame({"state_name": ["Quintana Roo"], "n_links_municipal": [1234]})
     out = tabla(df, "Vínculos", "tab-x", etiquetas={"n_links_municipal": "Vínculos de gobiernos municipales registrados"})
-    th = re.findall(r"<th([^>]*)>", out.html)
+    th = re.findall(r"<th(\s[^>]*)?>", out.html)
     td = re.findall(r"<td([^>]*)>", out.html)
     assert "white-space:normal" in th[1] and "nowrap" not in th[1]
     assert "text-align:right" in th[1]
