@@ -27,3 +27,11 @@ def test_number_headers_wrap_and_number_cells_do_not() -> None:
     assert "text-align:right" in th[1]
     assert "white-space:nowrap" in td[1]
     assert ">1,234<" in out.html
+
+
+def test_years_and_decades_have_no_thousands_comma() -> None:
+    df = pd.DataFrame({"year": [1985, 2021], "decade": [1980.0, 2020.0], "first_census_year": [1990, 2010],
+                       "population_2020": [911503, 1857985]})
+    out = tabla(df, "Años", "tab-anios")
+    values = re.findall(r"<td[^>]*>([^<]*)</td>", out.html)
+    assert values == ["1985", "1980", "1990", "911,503", "2021", "2020", "2010", "1,857,985"]

@@ -60,6 +60,9 @@ MISSING = "—"
 #: Percent sign after a non-breaking space, as the book's prose writes it ("7.5 %").
 PERCENT = "\u00a0%"
 SNAKE = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")
+#: Columns that hold years or decades (``year``, ``decade``, ``first_census_year``…): written without the
+#: thousands comma.
+YEAR_COLUMN = re.compile(r"(^|_)(year|decade|anio|año|decada|década)($|_)", re.IGNORECASE)
 #: Text columns whose values are longer than this are wrapped.
 LONG_TEXT = 60
 
@@ -317,6 +320,8 @@ def _cell(v: Any, col: str, kind: str, decimales: Mapping[str, int], porcentajes
         return number_es(float(v), porcentajes[col]) + PERCENT
     if col in proporciones:
         return number_es(100 * float(v), proporciones[col]) + PERCENT
+    if YEAR_COLUMN.search(col) and isinstance(v, int | float | np.number) and float(v) == int(v):
+        return str(int(v))  # a year or a decade: 1985, not 1,985
     if isinstance(v, int | np.integer):
         return number_es(int(v), decimales.get(col, 0))
     if isinstance(v, float | np.floating):
