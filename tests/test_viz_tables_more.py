@@ -35,3 +35,10 @@ def test_years_and_decades_have_no_thousands_comma() -> None:
     out = tabla(df, "Años", "tab-anios")
     values = re.findall(r"<td[^>]*>([^<]*)</td>", out.html)
     assert values == ["1985", "1980", "1990", "911,503", "2021", "2020", "2010", "1,857,985"]
+
+
+def test_empty_text_is_shown_as_missing() -> None:
+    df = pd.DataFrame({"name": ["Cozumel", "", "  "], "inegi_code": ["23001", "23002", "23003"]})
+    out = tabla(df, "Vacíos", "tab-vacios")
+    values = re.findall(r"<td[^>]*>([^<]*)</td>", out.html)
+    assert values == ["Cozumel", "23001", "—", "23002", "—", "23003"]

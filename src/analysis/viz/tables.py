@@ -10,7 +10,7 @@ What a reader gets from ``tabla(df, "Título", "tab-etiqueta")``:
   per column (``decimales``), percentages with their own (``porcentajes`` for 0–100 values,
   ``proporciones`` for 0–1 values shown ×100), p-values as ``< 0.001`` or with 3 decimals;
 * no index column (``indice=True`` turns the index into a first column, named after it);
-* missing values as "—", booleans as "sí"/"no";
+* missing values (and empty text) as "—", booleans as "sí"/"no";
 * category values in Spanish: ``valores={"columna": {"matched": "asignado"}}``, else
   :data:`VALORES`; a code in snake_case without a translation is shown with spaces
   (``autoridad_municipal`` → "autoridad municipal");
@@ -232,6 +232,8 @@ def p_value_es(value: float) -> str:
 
 def _is_missing(v: Any) -> bool:
     if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    if isinstance(v, str) and not v.strip():  # an empty text field (CSV read with keep_default_na=False)
         return True
     try:
         return bool(isinstance(v, float | np.floating) and math.isnan(v))
