@@ -42,3 +42,10 @@ def test_empty_text_is_shown_as_missing() -> None:
     out = tabla(df, "Vacíos", "tab-vacios")
     values = re.findall(r"<td[^>]*>([^<]*)</td>", out.html)
     assert values == ["Cozumel", "23001", "—", "23002", "—", "23003"]
+
+
+def test_wrapped_text_leaves_room_for_other_columns() -> None:
+    df = pd.DataFrame({"reason": ["x" * 80], "note": ["notebooks/01_acuerdos_descriptivo.ipynb " * 3]})
+    out = tabla(df, "Textos", "tab-textos", etiquetas={"note": "Nota"})
+    for td in re.findall(r"<td([^>]*)>", out.html):
+        assert "min-width:10em" in td and "overflow-wrap:anywhere" in td

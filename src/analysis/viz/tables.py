@@ -384,7 +384,7 @@ def tabla(
         if col in numeric:
             return ' class="num" style="text-align:right;white-space:nowrap"'
         if col in wrap:
-            return ' class="texto" style="text-align:left;white-space:normal;min-width:16em;max-width:32em"'
+            return ' class="texto" style="text-align:left;white-space:normal;min-width:10em;max-width:32em;overflow-wrap:anywhere"'
         return ' style="text-align:left"'
 
     def head_attrs(col: str) -> str:  # a header may wrap: a long header must not widen a column of short numbers
