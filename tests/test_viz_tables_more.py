@@ -49,3 +49,11 @@ def test_wrapped_text_leaves_room_for_other_columns() -> None:
     out = tabla(df, "Textos", "tab-textos", etiquetas={"note": "Nota"})
     for td in re.findall(r"<td([^>]*)>", out.html):
         assert "min-width:10em" in td and "overflow-wrap:anywhere" in td
+
+
+def test_a_wrapped_column_can_be_given_more_room() -> None:
+    df = pd.DataFrame({"partner_city": ["Laredo"], "reason": ["Hermanada con 27 municipios de México en total."]})
+    out = tabla(df, "Sugerencias", "tab-ancho", texto=["reason"], ancho={"reason": 18})
+    assert "min-width:18em" in re.findall(r"<td([^>]*)>", out.html)[1]
+    with pytest.raises(ValueError, match="partner_city"):
+        tabla(df, "Otra", "tab-ancho-2", ancho={"partner_city": 18})

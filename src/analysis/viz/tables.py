@@ -349,12 +349,14 @@ def tabla(
     nota: str = "",
     numero: int | None = None,
     max_filas: int | None = None,
+    ancho: Mapping[str, float] | None = None,
 ) -> Cuadro:
     """Format ``df`` as a numbered, captioned HTML table in Spanish (see the module docstring).
 
     ``label`` is the table's id (letters, digits, hyphens: ``tab-entidades``); ``numero`` forces a
     number (otherwise the next one of this notebook); ``max_filas`` shows only the first rows and
-    says so in the note.
+    says so in the note; ``ancho`` gives a wrapped text column a larger minimum width, in em
+    (``ancho={"reason": 18}``), so that the text that explains a row is not squeezed by its neighbours.
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"tabla: expected a pandas DataFrame, got {type(df).__name__}.")
@@ -377,6 +379,10 @@ def tabla(
     numeric = {c for c in cols if kinds[c] in {"int", "float"} or c in porcentajes or c in proporciones}
     wrap = set(texto) | {c for c in cols if kinds[c] == "text"
                          and data[c].dropna().astype(str).str.len().max() > LONG_TEXT}
+    anchos = dict(ancho or {})
+    unknown = sorted(set(anchos) - wrap)
+    if unknown:
+        raise ValueError(f"tabla: ancho names {unknown}, which are not wrapped text columns; add them to texto=.")
     n = numero if numero is not None else max(_NUMBERS.values(), default=0) + 1
     _NUMBERS[label] = n
 
@@ -384,7 +390,9 @@ def tabla(
         if col in numeric:
             return ' class="num" style="text-align:right;white-space:nowrap"'
         if col in wrap:
-            return ' class="texto" style="text-align:left;white-space:normal;min-width:10em;max-width:32em;overflow-wrap:anywhere"'
+            minimo = f"{float(anchos[col]):g}" if col in anchos else "10"
+            return (f' class="texto" style="text-align:left;white-space:normal;min-width:{minimo}em;max-width:32em;'
+                    'overflow-wrap:anywhere"')
         return ' style="text-align:left"'
 
     def head_attrs(col: str) -> str:  # a header may wrap: a long header must not widen a column of short numbers
