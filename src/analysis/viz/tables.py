@@ -10,7 +10,7 @@ What a reader gets from ``tabla(df, "Título", "tab-etiqueta")``:
   per column (``decimales``), percentages with their own (``porcentajes`` for 0–100 values,
   ``proporciones`` for 0–1 values shown ×100), p-values as ``< 0.001`` or with 3 decimals;
 * no index column (``indice=True`` turns the index into a first column, named after it);
-* missing values as "—", booleans as "sí"/"no";
+* missing values (and empty text) as "—", booleans as "sí"/"no";
 * category values in Spanish: ``valores={"columna": {"matched": "asignado"}}``, else
   :data:`VALORES`; a code in snake_case without a translation is shown with spaces
   (``autoridad_municipal`` → "autoridad municipal");
@@ -60,6 +60,9 @@ MISSING = "—"
 #: Percent sign after a non-breaking space, as the book's prose writes it ("7.5 %").
 PERCENT = "\u00a0%"
 SNAKE = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")
+#: Columns that hold years or decades (``year``, ``decade``, ``first_census_year``…): written without the
+#: thousands comma.
+YEAR_COLUMN = re.compile(r"(^|_)(year|decade|anio|año|decada|década)($|_)", re.IGNORECASE)
 #: Text columns whose values are longer than this are wrapped.
 LONG_TEXT = 60
 
@@ -230,6 +233,8 @@ def p_value_es(value: float) -> str:
 def _is_missing(v: Any) -> bool:
     if v is None or v is pd.NA or v is pd.NaT:
         return True
+    if isinstance(v, str) and not v.strip():  # an empty text field (CSV read with keep_default_na=False)
+        return True
     try:
         return bool(isinstance(v, float | np.floating) and math.isnan(v))
     except TypeError:
@@ -317,6 +322,8 @@ def _cell(v: Any, col: str, kind: str, decimales: Mapping[str, int], porcentajes
         return number_es(float(v), porcentajes[col]) + PERCENT
     if col in proporciones:
         return number_es(100 * float(v), proporciones[col]) + PERCENT
+    if YEAR_COLUMN.search(col) and isinstance(v, int | float | np.number) and float(v) == int(v):
+        return str(int(v))  # a year or a decade: 1985, not 1,985
     if isinstance(v, int | np.integer):
         return number_es(int(v), decimales.get(col, 0))
     if isinstance(v, float | np.floating):
@@ -342,12 +349,14 @@ def tabla(
     nota: str = "",
     numero: int | None = None,
     max_filas: int | None = None,
+    ancho: Mapping[str, float] | None = None,
 ) -> Cuadro:
     """Format ``df`` as a numbered, captioned HTML table in Spanish (see the module docstring).
 
     ``label`` is the table's id (letters, digits, hyphens: ``tab-entidades``); ``numero`` forces a
     number (otherwise the next one of this notebook); ``max_filas`` shows only the first rows and
-    says so in the note.
+    says so in the note; ``ancho`` gives a wrapped text column a larger minimum width, in em
+    (``ancho={"reason": 18}``), so that the text that explains a row is not squeezed by its neighbours.
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"tabla: expected a pandas DataFrame, got {type(df).__name__}.")
@@ -370,6 +379,10 @@ def tabla(
     numeric = {c for c in cols if kinds[c] in {"int", "float"} or c in porcentajes or c in proporciones}
     wrap = set(texto) | {c for c in cols if kinds[c] == "text"
                          and data[c].dropna().astype(str).str.len().max() > LONG_TEXT}
+    anchos = dict(ancho or {})
+    unknown = sorted(set(anchos) - wrap)
+    if unknown:
+        raise ValueError(f"tabla: ancho names {unknown}, which are not wrapped text columns; add them to texto=.")
     n = numero if numero is not None else max(_NUMBERS.values(), default=0) + 1
     _NUMBERS[label] = n
 
@@ -377,10 +390,17 @@ def tabla(
         if col in numeric:
             return ' class="num" style="text-align:right;white-space:nowrap"'
         if col in wrap:
-            return ' class="texto" style="text-align:left;white-space:normal;min-width:16em;max-width:32em"'
+            minimo = f"{float(anchos[col]):g}" if col in anchos else "10"
+            return (f' class="texto" style="text-align:left;white-space:normal;min-width:{minimo}em;max-width:32em;'
+                    'overflow-wrap:anywhere"')
         return ' style="text-align:left"'
 
-    head = "".join(f"<th{attrs(c)}>{html.escape(h)}</th>" for c, h in zip(cols, headers, strict=True))
+    def head_attrs(col: str) -> str:  # a header may wrap: a long header must not widen a column of short numbers
+        if col in numeric:
+            return ' class="num" style="text-align:right;white-space:normal;vertical-align:bottom"'
+        return attrs(col)
+
+    head = "".join(f"<th{head_attrs(c)}>{html.escape(h)}</th>" for c, h in zip(cols, headers, strict=True))
     rows = []
     for values in data.itertuples(index=False, name=None):
         cells = "".join(
