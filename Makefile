@@ -17,7 +17,7 @@ LEAFLET_VERSION := 1.9.4
 LEAFLET := book/_vendor/leaflet/leaflet.js
 BOOK_FLAGS := -W -n --keep-going
 # Notebook validation (opt-in, see pyproject.toml): nbval executes every notebook once more and
-# compares the cells marked NBVAL_CHECK_OUTPUT with the executed notebooks.
+# compares the cells tagged nbval-check-output with the executed notebooks.
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 # The quick tier: unit and bad-input tests; no notebook, no browser, nothing that needs a build.
 FAST  := not slow and not browser and not notebook and not build

@@ -126,3 +126,13 @@ def test_stream_chunks_are_merged_whatever_the_timing() -> None:
     assert [(o["name"], o["text"]) for o in merged] == [("stdout", "a\nb\n"), ("stderr", "w\n"), ("stdout", "c\n")]
     whole = pipeline.coalesce_streams([out("stream", name="stdout", text="a\nb\n")])
     assert whole[0]["text"] == merged[0]["text"]
+
+
+def test_clean_notebook_hides_papermill_injected_parameters() -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("top = 10", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("top = 5", metadata={"tags": ["injected-parameters"]})]
+    out = pipeline.clean_notebook(nb)
+    assert out.cells[0].metadata["tags"] == ["parameters"]
+    assert out.cells[1].metadata["tags"] == ["injected-parameters", "remove-cell"]
+    assert pipeline.clean_notebook(out).cells[1].metadata["tags"] == ["injected-parameters", "remove-cell"]

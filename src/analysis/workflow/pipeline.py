@@ -556,6 +556,9 @@ def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell.pop("id", None)
         if cell.cell_type != "code":
             continue
+        tags = cell.metadata.get("tags", [])
+        if INJECTED_TAG in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]  # the parameters cell already shows the values
         count += 1
         cell.execution_count = count if cell.source.strip() else None
         cell.outputs = coalesce_streams(cell.get("outputs", []))
