@@ -45,10 +45,7 @@ from analysis.workflow.results import ResultsError, benchmark_values, method_par
 
 #: Notebooks whose markdown still quotes figures typed by hand; they are converted (a code cell
 #: records each figure with ``analysis.workflow.results`` and prints it) and then removed from here.
-PENDING_NOTEBOOKS = {
-    "00_datos": "totals of the census frame (municipalities, inhabitants, Quintana Roo) typed in the summary",
-    "04_planes_ods": "counts of the SDG validation (169 texts, 242 sentences, 20 administrative ones) typed",
-}
+PENDING_NOTEBOOKS: dict[str, str] = {}
 #: Pages that still quote figures typed by hand (same treatment as PENDING_NOTEBOOKS).
 PENDING_PAGES: dict[str, str] = {}
 #: Sections of a page that still quote figures typed by hand: page -> headings (the section runs to
