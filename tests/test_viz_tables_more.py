@@ -23,7 +23,8 @@ def test_number_headers_wrap_and_number_cells_do_not() -> None:
     out = tabla(df, "Vínculos", "tab-x", etiquetas={"n_links_municipal": "Vínculos de gobiernos municipales registrados"})
     th = re.findall(r"<th(\s[^>]*)?>", out.html)
     td = re.findall(r"<td([^>]*)>", out.html)
-    assert "white-space:normal" in th[1] and "nowrap" not in th[1]
+    assert "white-space:normal" in th[1]
+    assert "nowrap" not in th[1]
     assert "text-align:right" in th[1]
     assert "white-space:nowrap" in td[1]
     assert ">1,234<" in out.html
@@ -48,7 +49,8 @@ def test_wrapped_text_leaves_room_for_other_columns() -> None:
     df = pd.DataFrame({"reason": ["x" * 80], "note": ["notebooks/01_acuerdos_descriptivo.ipynb " * 3]})
     out = tabla(df, "Textos", "tab-textos", etiquetas={"note": "Nota"})
     for td in re.findall(r"<td([^>]*)>", out.html):
-        assert "min-width:10em" in td and "overflow-wrap:anywhere" in td
+        assert "min-width:10em" in td
+        assert "overflow-wrap:anywhere" in td
 
 
 def test_a_wrapped_column_can_be_given_more_room() -> None:
