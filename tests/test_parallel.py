@@ -52,10 +52,10 @@ def serial(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, bytes]:
 
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> int:
-    """Chunks of ~1,500 words: the demonstration corpus becomes several chunks."""
-    monkeypatch.setattr(parallel, "CHUNK_WORDS", 1_500)
+    """Chunks of ~400 words: the demonstration corpus (about 2,700 words) becomes several chunks."""
+    monkeypatch.setattr(parallel, "CHUNK_WORDS", 400)
     monkeypatch.setattr(parallel, "CHUNK_ROWS", 37)
-    chunks = list(parallel.chunk_transcripts(load_corpus(TRANSCRIPTS), 1_500))
+    chunks = list(parallel.chunk_transcripts(load_corpus(TRANSCRIPTS), 400))
     assert len(chunks) >= 4
     return len(chunks)
 
