@@ -150,8 +150,8 @@ class Runner:
         """Peak resident memory (MB) of every worker, by worker (call before leaving the block).
 
         Dask workers report their own peak (so remote workers are measured too); for the process
-        pool and a local cluster every process started from this one is read from /proc (Linux),
-        which also counts the Dask nanny processes that supervise the workers.
+        pool and a local cluster every process started from this one is read from /proc (Linux); a
+        local cluster's scheduler and nannies run inside this process and count in its own peak.
         """
         peaks: dict[str, float] = {}
         if self._client is not None and self._cluster is None:

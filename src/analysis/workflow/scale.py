@@ -258,8 +258,8 @@ def code_corpus_parallel(n_words: int, processes: int, out: Path | None, seed: i
             runner = stack.enter_context(Runner(processes, "dask", address))
             dask_tasks = ((i, size, s, str(codebook) if codebook else None, batch_size) for i, size, s in tasks)
             consume(runner.map(_work_cached, dask_tasks), writer)
-            # the cluster's own view replaces the workers' reports: every worker and nanny process
-            # started here (local cluster) or every worker of the remote cluster
+            # the cluster's own view replaces the workers' reports: every worker process started
+            # here (local cluster) or every worker of the remote cluster
             worker_peaks.clear()
             worker_peaks.update({k: peak for k, peak in enumerate(runner.worker_peaks_mb().values())})
         elif processes == 1:
