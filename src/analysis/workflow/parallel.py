@@ -124,7 +124,7 @@ class Runner:
     def workers(self) -> int:
         """Number of worker slots (threads of the Dask workers; processes of the pool)."""
         if self._client is not None:
-            return max(1, sum(self._client.nthreads().values()))
+            return max(1, int(sum(self._client.nthreads().values())))
         return self.jobs
 
     def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
