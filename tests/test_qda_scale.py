@@ -109,3 +109,17 @@ def test_bad_arguments() -> None:
         scale.code_corpus_parallel(1_000, 2, None, 0, context="fork")
     with pytest.raises(ValueError, match="positive"):
         scale.chunk_sizes(0, 100)
+
+
+@pytest.mark.slow
+def test_local_dask_cluster_gives_the_same_bytes(runs: list[tuple[dict[str, float], Path]], tmp_path: Path) -> None:
+    """The same chunks on a 2-worker LocalCluster: same file, memory of both workers measured."""
+    pytest.importorskip("distributed", reason="distributed is not installed (pip install 'analysis[dask]')")
+    path = tmp_path / "dask.csv"
+    result = scale.code_corpus_parallel(N_WORDS, 2, path, SEED, chunk_words=CHUNK, scheduler="dask")
+    assert path.read_bytes() == runs[0][1].read_bytes()
+    assert result["codings"] == runs[0][0]["codings"] and result["chunks"] == 4
+    # two workers, each holding the model
+    assert result["rss_workers_peak_mb"] > 2 * 50
+    assert result["rss_total_peak_mb"] == pytest.approx(result["rss_parent_peak_mb"] + result["rss_workers_peak_mb"],
+                                                        abs=0.2)

@@ -10,6 +10,11 @@ and alias; only when no name is found are they renamed into place. If a name is 
 temporary files are deleted, the command stops with an error naming the file and the number of
 names found (never the names), and any earlier output is left untouched. An output path that is
 also an input (the transcripts, the codebook, the register, or --out equal to --segments) is refused.
+
+``--jobs N`` codes the corpus in N worker processes (``--scheduler dask``: on a Dask cluster, local or
+at ``--address tcp://host:port``). The corpus is still read, checked and pseudonymised here, and
+only pseudonymised chunks are sent to the workers; their results come back in corpus order and are
+written and scanned exactly as above, so the output is byte-identical to ``--jobs 1``.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from analysis.analyses import qda
 from analysis.analyses.qda import privacy
 from analysis.ingest.transcripts import Transcript, TranscriptError, iter_corpus
 from analysis.util.io import atomic_path, same_file
+from analysis.workflow import parallel
 
 
 class UsageError(ValueError):
@@ -51,10 +57,27 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--register", type=Path, default=None,
                    help="participants register (default interviews/register/participants.csv); required for real transcripts")
     p.add_argument("--batch-size", type=_positive_int, default=64, help="texts per nlp.pipe batch (at least 1)")
+    add_parallel_options(p)
     p.set_defaults(func=_run)
 
 
+def add_parallel_options(p: argparse.ArgumentParser) -> None:
+    """--jobs, --scheduler and --address (shared with ``sdg classify``)."""
+    p.add_argument("--jobs", type=_positive_int, default=1,
+                   help="worker processes (at least 1; default 1: everything in this process)")
+    p.add_argument("--scheduler", choices=parallel.SCHEDULERS, default="processes",
+                   help="where the workers run: 'processes' (a local process pool, default) or 'dask' "
+                        "(a Dask cluster; needs pip install 'analysis[dask]')")
+    p.add_argument("--address", default=None, metavar="tcp://HOST:PORT",
+                   help="address of a running Dask scheduler (with --scheduler dask); without it a local "
+                        "cluster of --jobs workers is started and closed")
+
+
 def _check_paths(args: argparse.Namespace) -> None:
+    try:
+        parallel.check_options(args.jobs, args.scheduler, args.address)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     outputs = [("--out", args.out)] + ([("--segments", args.segments)] if args.segments else [])
     inputs = [("the input", args.input), ("--codebook", args.codebook),
               ("--register" if args.register is not None else "the participants register",
@@ -109,12 +132,18 @@ def _run(args: argparse.Namespace) -> int:
     try:
         _check_paths(args)
         cb = qda.load_codebook(args.codebook)
-        coder = qda.Coder(cb, batch_size=args.batch_size)
+        serial = args.jobs == 1 and args.scheduler == "processes"
+        coder = qda.Coder(cb, batch_size=args.batch_size) if serial else None
         register, corpus = _prepare(iter_corpus(args.input, report=_note), args.register)
         with contextlib.ExitStack() as stack:
             tmp_out = stack.enter_context(atomic_path(args.out))
             tmp_seg = stack.enter_context(atomic_path(args.segments)) if args.segments else None
-            counts = qda.write_coded_csv(coder.iter_coded(corpus), tmp_out, tmp_seg)
+            if coder is not None:
+                coded = coder.iter_coded(corpus)
+            else:
+                runner = stack.enter_context(parallel.Runner(args.jobs, args.scheduler, args.address))
+                coded = parallel.code_stream(corpus, cb, runner, batch_size=args.batch_size)
+            counts = qda.write_coded_csv(coded, tmp_out, tmp_seg)
             for target, tmp in [(args.out, tmp_out), (args.segments, tmp_seg)]:
                 if tmp is None:
                     continue
@@ -125,7 +154,7 @@ def _run(args: argparse.Namespace) -> int:
                         "output after pseudonymisation; nothing was written. Check the register's spelling and "
                         "aliases (the names are not printed here).")
     except (TranscriptError, qda.CodebookError, privacy.RegisterError, privacy.LeakScanError, UsageError,
-            OSError, UnicodeError) as exc:
+            parallel.SchedulerError, OSError, UnicodeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"{counts['segments']} segments, {counts['coded_segments']} coded, {counts['codings']} codings -> {args.out}")

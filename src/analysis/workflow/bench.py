@@ -9,8 +9,9 @@ ratios measured together are more telling than absolute times). Measured:
 - SDG classification throughput: goals only, and goals + targets as a ratio to it;
 - partner-finder index build time and recommendation latency;
 - peak resident memory of this process and of the commands it started;
-- optionally (``--scale-words N``), coding of a large generated corpus in ``--processes`` worker
-  processes: wall time, words/s and peak resident memory of the parent and the workers.
+- optionally (``--scale-words N``), coding of a large generated corpus in 1 process, in
+  ``--processes`` worker processes and on a local Dask cluster of as many workers: wall time,
+  words/s and peak resident memory (parent + workers), and the ratios to one process.
 """
 
 from __future__ import annotations
@@ -69,8 +70,9 @@ def run_benchmarks(repeats: int = 3, cold_repeats: int = 1, coding_words: int = 
     """Run every benchmark; return the rows written to book/benchmarks.csv.
 
     ``scale_words`` > 0 adds the large-corpus measurement (group ``escala``): a generated corpus of
-    that many words coded in ``processes`` worker processes (default: every core), streamed, once.
-    It runs before the in-process measurements so the parent's peak RSS is its own.
+    that many words coded, streamed, once each in ``processes`` worker processes (default: every
+    core), on a Dask ``LocalCluster`` of as many workers (needs the ``dask`` extra) and in one
+    process. It runs before the in-process measurements so the parent's peak RSS is its own.
     """
     rows: list[dict[str, object]] = []
 
@@ -90,15 +92,22 @@ def run_benchmarks(repeats: int = 3, cold_repeats: int = 1, coding_words: int = 
 
     if scale_words > 0:
         procs = processes or os.cpu_count() or 1
-        sc = bench_scale(scale_words, procs)
-        note = f"{procs} processes, {int(sc['chunks'])} chunks"
-        add("escala", "words coded (generated corpus)", sc["words"], "words", 1, note)
-        add("escala", "wall time", sc["wall_s"], "s", 1, note)
-        add("escala", "throughput", sc["words_per_s"], "words/s", 1, note)
-        add("escala", "peak RSS total (parent + workers)", sc["rss_total_peak_mb"], "MB", 1, "goal: under 1,500 MB")
-        add("escala", "peak RSS, parent", sc["rss_parent_peak_mb"], "MB", 1)
-        add("escala", "peak RSS, workers (sum)", sc["rss_workers_peak_mb"], "MB", 1,
-            f"largest worker {sc['rss_worker_max_mb']:,.1f} MB")
+        runs = {}
+        # the lightest parent first: ru_maxrss is the parent's peak over its whole life so far
+        for name, n, sched in [(f"{procs} processes", procs, "processes"),
+                               (f"LocalCluster, {procs} workers", procs, "dask"), ("1 process", 1, "processes")]:
+            runs[name] = sc = bench_scale(scale_words, n, scheduler=sched)
+            note = f"{name}, {int(sc['chunks'])} chunk(s) of up to 50,000 words"
+            add("escala", f"throughput, {name}", sc["words_per_s"], "words/s", 1, note)
+            add("escala", f"wall time, {name}", sc["wall_s"], "s", 1, f"{sc['words']:,.0f} generated words")
+            add("escala", f"peak RSS total, {name}", sc["rss_total_peak_mb"], "MB", 1,
+                f"parent {sc['rss_parent_peak_mb']:,.1f} MB + workers {sc['rss_workers_peak_mb']:,.1f} MB; "
+                "goal: under 1,500 MB")
+        one = runs["1 process"]
+        for name in (f"{procs} processes", f"LocalCluster, {procs} workers"):
+            add("escala", f"throughput {name} / 1 process", runs[name]["words_per_s"] / one["words_per_s"], "ratio", 1)
+            add("escala", f"peak RSS {name} / 1 process", runs[name]["rss_total_peak_mb"] / one["rss_total_peak_mb"],
+                "ratio", 1)
 
     coding = [bench_coding(n_words=coding_words, repeats=1) for _ in range(repeats)]
     bare = statistics.median(c["bare_wps"] for c in coding)

@@ -2,7 +2,8 @@
 
 Owns: the generated corpus used by the benchmarks (``generate_corpus``, ``generate_chunk``), the
 chunk unit of work (``code_chunk``, ``code_partition`` for other schedulers such as Dask's
-``map_partitions``) and the process-pool runner ``code_corpus_parallel``.
+``map_partitions``) and the runner ``code_corpus_parallel`` (a process pool, or a Dask cluster through
+:mod:`analysis.workflow.parallel`).
 
 May import: ``analysis.paths``, ``analysis.ingest``, ``analysis.analyses.qda``; never ``cli``.
 """
@@ -24,6 +25,7 @@ from analysis import paths
 from analysis.analyses.qda.codebook import load_codebook
 from analysis.analyses.qda.coder import CODE_COLUMNS, Coder, coded_rows
 from analysis.ingest.transcripts import Transcript, Turn, load_corpus
+from analysis.workflow.parallel import Runner
 
 
 def generate_corpus(n_words: int, seed: int = 0, base: Sequence[Transcript] | None = None) -> Iterator[Transcript]:
@@ -189,9 +191,17 @@ def _work(task: tuple[int, int, int]) -> dict[str, object]:
     return out
 
 
+def _work_cached(task: tuple[int, int, int, str | None, int]) -> dict[str, object]:
+    """Unit of work on a Dask worker: the coder is built on the worker's first chunk and kept."""
+    index, chunk_words, seed, codebook, batch_size = task
+    if "coder" not in _WORKER:
+        _init_worker(codebook, batch_size, None)
+    return _work((index, chunk_words, seed))
+
+
 def code_corpus_parallel(n_words: int, processes: int, out: Path | None, seed: int, chunk_words: int = 50_000,
                          codebook: Path | None = None, batch_size: int = 64, context: str = "spawn",
-                         ) -> dict[str, float]:
+                         scheduler: str = "processes", address: str | None = None) -> dict[str, float]:
     """Code a generated corpus of ``n_words`` words in ``processes`` worker processes, streaming.
 
     The corpus is split into chunks of ``chunk_words`` words; each worker (spawn or forkserver
@@ -203,6 +213,9 @@ def code_corpus_parallel(n_words: int, processes: int, out: Path | None, seed: i
     the parent holds at most a few chunks' rows, each worker one chunk.
 
     With ``processes=1`` the chunks are coded in this process (no pool), for comparison.
+    ``scheduler="dask"`` sends the same chunks to a Dask cluster instead: a ``LocalCluster`` of
+    ``processes`` single-threaded worker processes, started and closed here, or the scheduler at
+    ``address`` (see :class:`analysis.workflow.parallel.Runner`); the output is the same.
 
     Returns words, segments, codings, chunks, wall seconds, words/s and measured memory: the
     parent's peak RSS (ru_maxrss), each worker's peak RSS as reported by the worker with its
@@ -241,7 +254,15 @@ def code_corpus_parallel(n_words: int, processes: int, out: Path | None, seed: i
             tmp.parent.mkdir(parents=True, exist_ok=True)
             writer = csv.writer(stack.enter_context(open(tmp, "w", newline="", encoding="utf-8")), lineterminator="\n")
             writer.writerow(CODE_COLUMNS)
-        if processes == 1:
+        if scheduler == "dask":
+            runner = stack.enter_context(Runner(processes, "dask", address))
+            dask_tasks = ((i, size, s, str(codebook) if codebook else None, batch_size) for i, size, s in tasks)
+            consume(runner.map(_work_cached, dask_tasks), writer)
+            # the cluster's own view replaces the workers' reports: every worker process started
+            # here (local cluster) or every worker of the remote cluster
+            worker_peaks.clear()
+            worker_peaks.update({k: peak for k, peak in enumerate(runner.worker_peaks_mb().values())})
+        elif processes == 1:
             coder = Coder(load_codebook(codebook or paths.INTERVIEWS / "codebook.yml"), batch_size=batch_size)
             base = load_corpus(paths.INTERVIEWS / "transcripts")
             consume((code_chunk(coder, i, size, s, base) for i, size, s in tasks), writer)
@@ -282,6 +303,6 @@ def code_partition(tasks: Iterable[tuple[int, int]], seed: int, codebook: str | 
 
 
 def bench_scale(n_words: int, processes: int, seed: int = 0, chunk_words: int = 50_000,
-                out: Path | None = None) -> dict[str, float]:
+                out: Path | None = None, scheduler: str = "processes") -> dict[str, float]:
     """Measure :func:`code_corpus_parallel` on a generated corpus (no output file unless ``out``)."""
-    return code_corpus_parallel(n_words, processes, out, seed, chunk_words=chunk_words)
+    return code_corpus_parallel(n_words, processes, out, seed, chunk_words=chunk_words, scheduler=scheduler)
