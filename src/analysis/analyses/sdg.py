@@ -214,7 +214,7 @@ def find_matches(tokens: list[tuple[str, str]], d: Dictionary) -> list[tuple[tup
     found: list[tuple[tuple[int, ...], Pattern]] = []
     for i, tok in enumerate(tokens):
         cands: dict[int, Pattern] = {}
-        for key in {tok[0], tok[1]}:
+        for key in dict.fromkeys((tok[0], tok[1])):  # insertion order, not hash order: same result every run
             for p in d.first_exact.get(key, ()):
                 cands[id(p)] = p
             for n in d.prefix_lengths:
