@@ -91,7 +91,7 @@ def _is_notebook_cell(item: pytest.Item) -> bool:
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects, so that the markers given here count
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:  # noqa: ARG001 (pytest's hook signature)
     for item in items:
         if _is_notebook_cell(item):
             item.add_marker(pytest.mark.notebook)
@@ -132,7 +132,7 @@ def real_data() -> None:
         pytest.fail(f"real data not ready: {exc}")
 
 
-@pytest.fixture()
+@pytest.fixture
 def temp_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point analysis.paths at a temporary project root (data/, notebooks/ inside it)."""
     root = tmp_path / "project"

@@ -25,7 +25,8 @@ def test_imm_small_reads_bom_codes_grades():
     df = read_imm2020(FIX / "imm_small.csv")
     assert list(df.inegi_code) == ["14039", "23005", "23010"]
     row = df.set_index("inegi_code").loc["23010"]
-    assert row.marginalisation_grade_2020 == "Alto" and row.marginalisation_index_2020 == pytest.approx(51.2)
+    assert row.marginalisation_grade_2020 == "Alto"
+    assert row.marginalisation_index_2020 == pytest.approx(51.2)
     assert df.marginalisation_grade_2020.cat.ordered
     assert df.set_index("inegi_code").loc["23005", "name_conapo"] == "Benito Juárez"
 
@@ -43,7 +44,8 @@ def test_imm_bad_input(tmp_path, old, new, message):
     path = edited(tmp_path, "imm_small.csv", old, new)
     with pytest.raises(ConapoFormatError) as err:
         read_imm2020(path)
-    assert str(path) in str(err.value) and message in str(err.value)
+    assert str(path) in str(err.value)
+    assert message in str(err.value)
 
 
 def test_imm_duplicate_code(tmp_path):
@@ -56,7 +58,8 @@ def test_iaim_small_joins_codes_and_applies_documented_correction():
     df, counts = read_iaim2010(FIX / "iaim_small.csv")
     assert counts == {"rows_in_file": 4, "codes_corrected": 1}
     by = df.set_index("inegi_code")
-    assert by.loc["16110", "code_in_file"] == "17110" and by.loc["16110", "migration_intensity_2010"] == 7.986
+    assert by.loc["16110", "code_in_file"] == "17110"
+    assert by.loc["16110", "migration_intensity_2010"] == 7.986
     assert by.loc["14039", "migration_intensity_2010"] == pytest.approx(1.2)
 
 
@@ -71,13 +74,15 @@ def test_iaim_bad_input(tmp_path, old, new, message):
     path = edited(tmp_path, "iaim_small.csv", old, new)
     with pytest.raises(ConapoFormatError) as err:
         read_iaim2010(path)
-    assert str(path) in str(err.value) and message in str(err.value)
+    assert str(path) in str(err.value)
+    assert message in str(err.value)
 
 
 def test_coverage_reports_missing_and_extra_codes():
     df, _ = read_iaim2010(FIX / "iaim_small.csv")
     cov = coverage(df, ["14039", "23005", "23010", "23011"], "migration_intensity_2010")
-    assert cov.with_value == 2 and cov.expected == 4
+    assert cov.with_value == 2
+    assert cov.expected == 4
     assert cov.missing_codes == ["23010", "23011"]
     assert cov.codes_not_in_reference == ["16109", "16110"]
     assert "23010, 23011" in "\n".join(cov.lines())
@@ -93,7 +98,8 @@ def test_empty_file(tmp_path):
 def test_real_files():
     imm = read_imm2020(require("conapo_imm2020"))
     iaim, counts = read_iaim2010(require("conapo_iaim2010"))
-    assert len(imm) == 2469 and len(iaim) == counts["rows_in_file"] == 2456
+    assert len(imm) == 2469
+    assert len(iaim) == counts["rows_in_file"] == 2456
     assert counts["codes_corrected"] == 4
     assert imm.marginalisation_grade_2020.isna().sum() == 0
     cov = coverage(iaim, imm.inegi_code, "migration_intensity_2010")

@@ -31,7 +31,7 @@ COAST = pd.DataFrame({"inegi_code": ["14039", "23005", "23010"], "coastal": [Fal
 CAPITALS = pd.DataFrame({"state_code": ["14"], "inegi_code": ["14039"]})
 
 
-@pytest.fixture()
+@pytest.fixture
 def table() -> pd.DataFrame:
     iaim, _ = read_iaim2010(FIX / "iaim_small.csv")
     df, _ = cv.build_covariates(MUNIS, BOUNDS, WORLD, read_imm2020(FIX / "imm_small.csv"), iaim, CAPITALS, coast=COAST)
@@ -99,12 +99,15 @@ def test_model_frame_rules(table):
     cov = table.reset_index()
     counts = pd.DataFrame({"inegi_code": ["14039", "23005", "23010"], "n_links": [20, 9, 0]})
     ind = cv.model_frame(counts, cov)
-    assert len(ind) == 3 and ind.attrs["excluded_codes"] == []
+    assert len(ind) == 3
+    assert ind.attrs["excluded_codes"] == []
     assert ind.set_index("inegi_code").loc["23010", ["migration_intensity_2010", "migration_missing"]].tolist() == [0, 1]
     assert ind.dist_us_border_100km.iloc[0] == pytest.approx(cov.dist_us_border_km.iloc[0] / 100)
-    assert "migration_missing" in ind.attrs["terms"] and "Indicador" in ind.attrs["migration_rule"]
+    assert "migration_missing" in ind.attrs["terms"]
+    assert "Indicador" in ind.attrs["migration_rule"]
     cc = cv.model_frame(counts, cov, migration="complete_case")
-    assert list(cc.inegi_code) == ["14039", "23005"] and cc.attrs["excluded_codes"] == ["23010"]
+    assert list(cc.inegi_code) == ["14039", "23005"]
+    assert cc.attrs["excluded_codes"] == ["23010"]
     assert "migration_missing" not in cc.columns
     with pytest.raises(cv.CovariateError, match="no n_links"):
         cv.model_frame(counts.iloc[:2], cov)
@@ -112,16 +115,19 @@ def test_model_frame_rules(table):
         cv.model_frame(counts, cov, migration="impute")
 
 
-def test_real_covariates(real_data):
+@pytest.mark.usefixtures("real_data")
+def test_real_covariates():
     df, report = cv.load_covariates()
     t = df.set_index("inegi_code")
-    assert len(df) == 2469 and df.inegi_code.is_unique
+    assert len(df) == 2469
+    assert df.inegi_code.is_unique
     assert report.missing["migration_intensity_2010"] == sorted(report.missing["migration_intensity_2010"])
     assert {"23010", "23011"} <= set(report.missing["migration_intensity_2010"])
     assert len(report.missing["migration_intensity_2010"]) == 13
     assert t.loc["02004", "dist_us_border_km"] < 40  # Tijuana
     assert t.loc["23005", "dist_us_border_km"] > 1000  # Benito Juárez (Cancún)
-    assert t.loc["23005", "coastal"] and not t.loc["01001", "coastal"]
+    assert t.loc["23005", "coastal"]
+    assert not t.loc["01001", "coastal"]
     assert int(t.capital.sum()) == 32
     means = df.groupby("marginalisation_grade_2020", observed=True).marginalisation_index_2020.mean()
     assert means.is_monotonic_decreasing  # 2020 index: higher means less marginalised

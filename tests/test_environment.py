@@ -50,7 +50,8 @@ def test_environment_yml_has_the_same_pins_as_requirements() -> None:
     only_req = sorted(set(req) - set(env))
     only_env = sorted(set(env) - set(req))
     differ = sorted(k for k in set(req) & set(env) if req[k] != env[k])
-    assert not only_req and not only_env and not differ, (
+    problems = (only_req, only_env, differ)
+    assert problems == ([], [], []), (
         f"pins disagree: only in requirements.txt {only_req}; only in environment.yml {only_env}; "
         f"different versions {[(k, req[k], env[k]) for k in differ]}"
     )

@@ -68,7 +68,7 @@ def test_chunks_keep_order_and_drop_nothing() -> None:
     assert [t.id for c in chunks for t in c] == [t.id for t in corpus]
     assert all(c for c in chunks)
     assert [list(c) for c in parallel.chunk_list(list(range(7)), 3)] == [[0, 1, 2], [3, 4, 5], [6]]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least 1"):
         list(parallel.chunk_transcripts(corpus, 0))
 
 
@@ -103,7 +103,8 @@ def test_jobs_is_validated_by_both_commands(value: str, tmp_path: Path, capsys: 
 
 def test_address_without_dask_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = code(tmp_path, "x", "--jobs", "2", "--address", "tcp://127.0.0.1:8786")
-    assert status == 1 and not out.exists()
+    assert status == 1
+    assert not out.exists()
     assert "--scheduler dask" in capsys.readouterr().err
 
 
@@ -112,7 +113,8 @@ def test_missing_dask_gives_the_install_command(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     status, out, _ = code(tmp_path, "x", "--scheduler", "dask", "--jobs", "2")
     err = capsys.readouterr().err
-    assert status == 1 and not out.exists()
+    assert status == 1
+    assert not out.exists()
     assert "pip install 'analysis[dask]'" in err
 
 
@@ -120,14 +122,16 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path: Path, capsys: pytest.C
     if not _has_distributed():
         pytest.skip("distributed is not installed (pip install 'analysis[dask]')")
     status, out, _ = code(tmp_path, "x", "--scheduler", "dask", "--address", "tcp://127.0.0.1:9")
-    assert status == 1 and not out.exists()
+    assert status == 1
+    assert not out.exists()
     assert "could not connect to the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------------------------- analysis code
 
 @pytest.mark.slow
-def test_code_with_two_processes_is_byte_identical(serial: tuple[bytes, bytes], small_chunks: int,
+@pytest.mark.usefixtures("small_chunks")
+def test_code_with_two_processes_is_byte_identical(serial: tuple[bytes, bytes],
                                                    tmp_path: Path) -> None:
     status, out, seg = code(tmp_path, "p2", "--jobs", "2")
     assert status == 0
@@ -138,7 +142,8 @@ def test_code_with_two_processes_is_byte_identical(serial: tuple[bytes, bytes], 
 
 @pytest.mark.slow
 @needs_dask
-def test_code_on_a_local_dask_cluster_is_byte_identical(serial: tuple[bytes, bytes], small_chunks: int,
+@pytest.mark.usefixtures("small_chunks")
+def test_code_on_a_local_dask_cluster_is_byte_identical(serial: tuple[bytes, bytes],
                                                         tmp_path: Path) -> None:
     status, out, seg = code(tmp_path, "d2", "--scheduler", "dask", "--jobs", "2")
     assert status == 0
@@ -154,7 +159,8 @@ def test_parallel_code_pseudonymises_before_the_workers(tmp_path: Path, monkeypa
     s1, out1, seg1 = code(tmp_path, "one", "--jobs", "1", *reg, source=FIX / "corpus")
     s2, out2, seg2 = code(tmp_path, "two", "--jobs", "2", *reg, source=FIX / "corpus")
     assert s1 == s2 == 0
-    assert out1.read_bytes() == out2.read_bytes() and seg1.read_bytes() == seg2.read_bytes()
+    assert out1.read_bytes() == out2.read_bytes()
+    assert seg1.read_bytes() == seg2.read_bytes()
     register = privacy.load_register(FIX / "register.csv")
     assert privacy.find_leaks([out2, seg2], register) == []
     assert "Persona" in seg2.read_text(encoding="utf-8")
@@ -165,13 +171,14 @@ def test_parallel_code_scans_the_output_before_renaming(tmp_path: Path, monkeypa
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     """With pseudonymisation switched off, the scan finds the names and nothing is written."""
     monkeypatch.setattr(parallel, "CHUNK_WORDS", 50)
-    monkeypatch.setattr(privacy, "iter_pseudonymised", lambda corpus, register: corpus)
+    monkeypatch.setattr(privacy, "iter_pseudonymised", lambda corpus, _register: corpus)
     (tmp_path / "two.csv").write_text("earlier output\n", encoding="utf-8")
     status, out, seg = code(tmp_path, "two", "--jobs", "2", "--register", str(FIX / "register.csv"),
                             source=FIX / "corpus")
     assert status == 1
     assert "participant name(s)" in capsys.readouterr().err
-    assert out.read_text(encoding="utf-8") == "earlier output\n" and not seg.exists()
+    assert out.read_text(encoding="utf-8") == "earlier output\n"
+    assert not seg.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["two.csv"]
 
 

@@ -56,7 +56,8 @@ def test_network_component_recommends_partner_of_municipality_with_shared_partne
     first = rec.table.iloc[0]
     assert first.partner_city == "Zed"
     assert first.network == pytest.approx(1.0)
-    assert "Beta (Ags.)" in first.reason and "comparte socios" in first.reason
+    assert "Beta (Ags.)" in first.reason
+    assert "comparte socios" in first.reason
     assert rec.existing == ["Xville", "Ysla", "Áncora"]
 
 
@@ -79,7 +80,8 @@ def test_ties_are_broken_by_name(tables):
 
 def test_municipality_without_links_gets_profile_based_list(index):
     rec = index.recommend("23002", top=10)
-    assert rec.method == "mezcla" and rec.n_links == 0
+    assert rec.method == "mezcla"
+    assert rec.n_links == 0
     assert (rec.table.network == 0).all()
     assert rec.table.profile.max() > 0
     assert "no tiene hermanamientos" in rec.note
@@ -88,7 +90,8 @@ def test_municipality_without_links_gets_profile_based_list(index):
 
 def test_country_filter_and_unknown_country(index):
     table = index.recommend("23002", top=10, country="esp").table
-    assert set(table.partner_country_iso3) == {"ESP"} and len(table) == 3
+    assert set(table.partner_country_iso3) == {"ESP"}
+    assert len(table) == 3
     with pytest.raises(pt.UnknownCountryError, match="XYZ"):
         index.recommend("23002", country="XYZ")
     with pytest.raises(pt.PartnerError, match="at least 1"):
@@ -98,7 +101,8 @@ def test_country_filter_and_unknown_country(index):
 def test_missing_profile_falls_back_to_regional_popularity(index):
     rec = index.recommend("23003", top=5)
     assert rec.method == "popularidad regional"
-    assert "log10_population" in rec.note and "sur-sureste" in rec.note
+    assert "log10_population" in rec.note
+    assert "sur-sureste" in rec.note
     # the region's municipalities (23001) twin with Laredo and Quetzaltenango only
     assert set(rec.table.partner_city) == {"Laredo", "Quetzaltenango"}
     assert "de la región sur-sureste" in rec.table.reason.iloc[0]
@@ -179,11 +183,13 @@ def cli_index(index, monkeypatch):
     return index
 
 
-def test_cli_ok_formats(cli_index, capsys):
+@pytest.mark.usefixtures("cli_index")
+def test_cli_ok_formats(capsys):
     assert cli.main(["partners", "Cancún", "--top", "2", "--format", "csv"]) == 0
     out = capsys.readouterr().out
     table = pd.read_csv(pd.io.common.StringIO(out), dtype={"inegi_code": str})
-    assert len(table) == 2 and set(table.inegi_code) == {"23001"}
+    assert len(table) == 2
+    assert set(table.inegi_code) == {"23001"}
     assert cli.main(["partners", "23002", "--format", "json", "--country", "ESP"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["inegi_code"] == "23002"
@@ -198,10 +204,12 @@ def test_cli_ok_formats(cli_index, capsys):
     (["partners", "99999"], "No hay ningún municipio"),
     (["partners", "23002", "--country", "XYZ"], "XYZ"),
 ])
-def test_cli_bad_input_exit_2(cli_index, capsys, argv, expect):
+@pytest.mark.usefixtures("cli_index")
+def test_cli_bad_input_exit_2(capsys, argv, expect):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
-    assert expect in err and err.startswith("error:")
+    assert expect in err
+    assert err.startswith("error:")
 
 
 # --- the finder that uses the foreign side (analysis.analyses.partners.foreign) -----------------------
@@ -248,10 +256,12 @@ def test_candidate_cities_use_both_sources_and_count_what_is_set_aside(tables):
     cities, counts = fo.candidate_cities(foreign_links(tables[0]), small_graph())
     by = cities.set_index("partner_id")
     assert "Q5" not in by.index  # Mexican places are never candidates
-    assert "Q6" not in by.index and counts["wikidata_nodes_without_iso3_set_aside"] == 1  # "West Bank"
+    assert "Q6" not in by.index
+    assert counts["wikidata_nodes_without_iso3_set_aside"] == 1  # "West Bank"
     assert by.loc["Q3", "foreign_links"] == 3  # Laredo, Oslo, Ramallah; the Cancun edge is Mexican
     assert by.loc["Q1", "foreign_links"] == 1  # Paris only
-    assert not by.loc["ysla|ESP", "in_wikidata"] and by.loc["Q1", "in_wikidata"]
+    assert not by.loc["ysla|ESP", "in_wikidata"]
+    assert by.loc["Q1", "in_wikidata"]
     assert counts["candidates"] == len(cities) == counts["candidates_only_in_links"] + 4
 
 
@@ -263,7 +273,8 @@ def test_hidden_link_is_really_hidden(finder):
     assert not mask[zed]  # Zed's only link is the hidden one and it has no link abroad: not a candidate
     assert parts["degree"][zed] == 0
     X2, mask2, _ = finder.features(i, hidden=xville)
-    assert mask2[xville] and X2[xville, fo.FEATURES.index("mexican_links")] == pytest.approx(np.log1p(1))
+    assert mask2[xville]
+    assert X2[xville, fo.FEATURES.index("mexican_links")] == pytest.approx(np.log1p(1))
     own = fo.FEATURES.index("country_own")
     assert X2[zed, own] == 0 or not mask2[zed]
 
@@ -276,9 +287,11 @@ def test_oslo_known_only_abroad_is_a_candidate(finder):
 
 def test_foreign_recommendations_are_explained_in_spanish(finder):
     rec = finder.recommend("23002", top=4)
-    assert len(rec.table) == 4 and list(rec.table["rank"]) == [1, 2, 3, 4]
+    assert len(rec.table) == 4
+    assert list(rec.table["rank"]) == [1, 2, 3, 4]
     assert rec.table.score.is_monotonic_decreasing
-    assert rec.table.reason.str.endswith(".").all() and (rec.table.reason.str.len() > 10).all()
+    assert rec.table.reason.str.endswith(".").all()
+    assert (rec.table.reason.str.len() > 10).all()
     assert "no tiene hermanamientos" in rec.note
     existing = finder.recommend("01001", top=20)
     assert not set(existing.table.partner_city) & {"Xville", "Ysla", "Áncora"}
@@ -290,14 +303,16 @@ def test_fit_logistic_recovers_the_direction():
     y = (rng.random(3000) < 1 / (1 + np.exp(-(-1 + 2 * X[:, 0] - X[:, 1])))).astype(float)
     beta = fo.fit_logistic(X, y, penalty=1.0)
     assert beta[0] == pytest.approx(-1, abs=0.2)
-    assert beta[1] == pytest.approx(2, abs=0.25) and beta[2] == pytest.approx(-1, abs=0.2)
+    assert beta[1] == pytest.approx(2, abs=0.25)
+    assert beta[2] == pytest.approx(-1, abs=0.2)
 
 
 def test_fit_logistic_stays_finite_on_separable_data():
     X = np.r_[np.linspace(-3, -1, 50), np.linspace(1, 3, 50)][:, None]
     y = np.r_[np.zeros(50), np.ones(50)]
     beta = fo.fit_logistic(X, y, penalty=1.0)
-    assert np.isfinite(beta).all() and beta[1] > 1
+    assert np.isfinite(beta).all()
+    assert beta[1] > 1
 
 
 def test_foreign_evaluation_is_deterministic(finder):
@@ -307,13 +322,15 @@ def test_foreign_evaluation_is_deterministic(finder):
     s = a.summary.set_index("method")
     for m in ("modelo", "popularidad", "aleatorio"):
         assert s.loc[m, "hit_low"] <= s.loc[m, "hit_at_10"] <= s.loc[m, "hit_high"]
-    assert set(a.ranks.fold) == {0, 1} and len(a.ranks) == len(finder.hidden_links())
+    assert set(a.ranks.fold) == {0, 1}
+    assert len(a.ranks) == len(finder.hidden_links())
 
 
 def test_weights_round_trip_and_evaluation_table(finder):
     ev = fo.evaluate_foreign(finder, seed=5, n_boot=100, penalties=(1.0,))
     table = fo.evaluation_table(ev)
-    assert set(table.method) >= {"modelo", "popularidad", "aleatorio"} and (table.penalties == "1 1").all()
+    assert set(table.method) >= {"modelo", "popularidad", "aleatorio"}
+    assert (table.penalties == "1 1").all()
     saved = fo.weights_table(finder)
     before = finder.recommend("23002", top=3).table
     finder.beta = np.zeros_like(finder.beta)
@@ -323,7 +340,8 @@ def test_weights_round_trip_and_evaluation_table(finder):
         fo.set_weights(finder, saved.iloc[1:])
 
 
-def test_foreign_finder_on_real_data(real_data):
+@pytest.mark.usefixtures("real_data")
+def test_foreign_finder_on_real_data():
     graph = read_gexf(require("wikidata_hermanamientos"))
     munis = read_processed()
     two = build_two_sources(read_twinnings(), munis, load_municipal_boundaries(), graph)
@@ -331,7 +349,8 @@ def test_foreign_finder_on_real_data(real_data):
     assert counts["candidates"] == len(finder.cities)
     for code in ("23010", "23005"):
         rec = finder.recommend(code)
-        assert len(rec.table) == 10 and rec.table.reason.str.len().min() > 10
+        assert len(rec.table) == 10
+        assert rec.table.reason.str.len().min() > 10
         assert not set(rec.table.partner_city) & set(rec.existing)
     assert finder.recommend("23010").n_links == 0
 

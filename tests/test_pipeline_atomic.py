@@ -81,7 +81,7 @@ def make_project(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-@pytest.fixture()
+@pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return make_project(tmp_path / "project", monkeypatch)
 
@@ -243,7 +243,8 @@ def test_second_run_gets_the_lock_message_or_waits(project: Path) -> None:
         "print('held', flush=True)\n"
         "time.sleep(float(sys.argv[1]))\n"), "3"], stdout=subprocess.PIPE, text=True)
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
         with pytest.raises(pipeline.PipelineBusy, match=rf"pid {holder.pid}; lock file {lock}"):
             pipeline.run(log=quiet)
         assert not (project / "data/processed/.pipeline-state.json").exists()
@@ -293,7 +294,9 @@ def test_killed_pipeline_is_detected_and_restored_by_the_next_run(project: Path)
     wait_until_hanging(project, proc)
     other = start_pipeline(project)  # an overlapping run is told who holds the lock
     _, err = other.communicate(timeout=120)
-    assert other.returncode == 1 and f"pid {proc.pid}; lock file" in err and ".pipeline.lock" in err
+    assert other.returncode == 1
+    assert f"pid {proc.pid}; lock file" in err
+    assert ".pipeline.lock" in err
     proc.kill()  # SIGKILL: no chance to clean up
     proc.communicate()
     assert (project / "data/processed/.staging/a").exists()
@@ -326,16 +329,20 @@ def test_recovery_restores_rolls_forward_or_drops_by_what_the_state_says(project
     state = {"a.ipynb": {"run": "r-before"}, "b.ipynb": {"run": "r-committed"}}
     log: list[str] = []
     pipeline.recover(pipeline.load_pipeline(), state, log.append)
-    assert (out / "a1.txt").read_text() == "previous a1" and not (out / "a2.txt").exists()  # rolled back
+    assert (out / "a1.txt").read_text() == "previous a1"
+    assert not (out / "a2.txt").exists()  # rolled back
     assert (out / "b.txt").read_text() == "committed b"  # committed: kept, and the notebook put in place
     assert nbformat.read(project / "notebooks/b.ipynb", as_version=4).cells[0].source == "# b, executed"
     assert not staging.exists()
-    assert len(log) == 3 and any(line.startswith("restore a.ipynb") for line in log)
+    assert len(log) == 3
+    assert any(line.startswith("restore a.ipynb") for line in log)
 
 
 def test_which_parameter_values_are_files(project: Path) -> None:
     assert pipeline.parameter_path("inputs/table.csv") == project / "inputs/table.csv"
     assert pipeline.parameter_path(str(project / "inputs")) == project / "inputs"
     assert pipeline.parameter_path("wikipedia") is None  # a word, not a path
-    assert pipeline.parameter_path(".") is None and pipeline.parameter_path("..") is None  # the project itself
-    assert pipeline.parameter_path(3) is None and pipeline.parameter_path("") is None
+    assert pipeline.parameter_path(".") is None
+    assert pipeline.parameter_path("..") is None  # the project itself
+    assert pipeline.parameter_path(3) is None
+    assert pipeline.parameter_path("") is None

@@ -113,7 +113,8 @@ def test_failure_stops_dependants_not_independent_notebooks(tmp_path: Path, monk
         pipeline.run(jobs=2, log=lambda _: None)
     assert err.value.results == {"a.ipynb": "executed", "b.ipynb": "failed", "c.ipynb": "executed", "d.ipynb": "not run"}
     assert "Not run because a notebook they depend on failed: d.ipynb" in str(err.value)
-    assert not (root / "data/processed/b.txt").exists() and not (root / "data/processed/d.txt").exists()
+    assert not (root / "data/processed/b.txt").exists()
+    assert not (root / "data/processed/d.txt").exists()
     monkeypatch.delenv("PIPE_TEST_FAIL")
     assert pipeline.run(jobs=2, log=lambda _: None) == {"a.ipynb": "skipped", "b.ipynb": "executed",
                                                         "c.ipynb": "skipped", "d.ipynb": "executed"}

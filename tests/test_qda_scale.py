@@ -88,17 +88,20 @@ def test_idle_workers_are_counted() -> None:
 def test_partition_function_gives_the_same_rows(runs: list[tuple[dict[str, float], Path]]) -> None:
     rows = scale.code_partition([(1, CHUNK), (2, CHUNK)], SEED)
     expected = [r for r in read_rows(runs[0][1]) if r[0].startswith(("GEN-00001-", "GEN-00002-"))]
-    assert expected and [[str(r[c]) for c in qda.CODE_COLUMNS] for r in rows] == expected
+    assert expected
+    assert [[str(r[c]) for c in qda.CODE_COLUMNS] for r in rows] == expected
 
 
 def test_chunks_depend_only_on_seed_and_index() -> None:
     first = [t.turns for t in scale.generate_chunk(3, 2_000, SEED)]
     again = [t.turns for t in scale.generate_chunk(3, 2_000, SEED)]
     other = [t.turns for t in scale.generate_chunk(4, 2_000, SEED)]
-    assert first == again and first != other
+    assert first == again
+    assert first != other
     ids = [t.id for t in scale.generate_chunked_corpus(12_000, SEED, 5_000)]
     assert len(ids) == len(set(ids))
-    assert ids[0].startswith("GEN-00000-") and ids[-1].startswith("GEN-00002-")
+    assert ids[0].startswith("GEN-00000-")
+    assert ids[-1].startswith("GEN-00002-")
     assert scale.chunk_sizes(12_000, 5_000) == [5_000, 5_000, 2_000]
 
 
@@ -118,7 +121,8 @@ def test_local_dask_cluster_gives_the_same_bytes(runs: list[tuple[dict[str, floa
     path = tmp_path / "dask.csv"
     result = scale.code_corpus_parallel(N_WORDS, 2, path, SEED, chunk_words=CHUNK, scheduler="dask")
     assert path.read_bytes() == runs[0][1].read_bytes()
-    assert result["codings"] == runs[0][0]["codings"] and result["chunks"] == 4
+    assert result["codings"] == runs[0][0]["codings"]
+    assert result["chunks"] == 4
     # two workers, each holding the model
     assert result["rss_workers_peak_mb"] > 2 * 50
     assert result["rss_total_peak_mb"] == pytest.approx(result["rss_parent_peak_mb"] + result["rss_workers_peak_mb"],

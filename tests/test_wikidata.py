@@ -38,11 +38,15 @@ def variant(tmp_path: Path, old: str, new: str) -> Path:
 
 def test_small_graph_nodes_edges_and_counts():
     g = read_gexf(SMALL)
-    assert len(g.nodes) == 7 and len(g.edges) == 5
+    assert len(g.nodes) == 7
+    assert len(g.edges) == 5
     cancun = g.nodes.set_index("qid").loc["Q8969"]
-    assert cancun.label == "Cancun" and cancun.country == "Mexico"
-    assert cancun.lat == pytest.approx(21.160555555) and cancun["pop"] == 888797
-    assert g.report.counts["nodes_in_file"] == 7 and g.report.counts["edges_in_file"] == 5
+    assert cancun.label == "Cancun"
+    assert cancun.country == "Mexico"
+    assert cancun.lat == pytest.approx(21.160555555)
+    assert cancun["pop"] == 888797
+    assert g.report.counts["nodes_in_file"] == 7
+    assert g.report.counts["edges_in_file"] == 5
     # Cancun says degree 2 and has 2 edges; Wichita says 2 and has 2; Madrid says 1 but has 2.
     assert g.report.counts["nodes_whose_degree_attribute_differs_from_edges"] == 1
 
@@ -72,7 +76,8 @@ def test_malformed_graph_names_file_place_and_field(tmp_path, old, new, message)
     path = variant(tmp_path, old, new)
     with pytest.raises(WikidataFormatError) as err:
         read_gexf(path)
-    assert str(path) in str(err.value) and message in str(err.value)
+    assert str(path) in str(err.value)
+    assert message in str(err.value)
     assert "data fetch" in str(err.value)
 
 
@@ -145,7 +150,8 @@ def test_city_and_municipality_nodes_resolve_to_one_municipality_and_states_to_s
     by = wd.set_index("edge_id")
     assert by.loc["0", "inegi_code"] == "23005"  # Cancun - Wichita
     assert by.loc["1", "inegi_code"] == "23005"  # Benito Juárez Municipality - Madrid
-    assert by.loc["2", "level"] == "state" and by.loc["2", "state_code"] == "14"  # Jalisco
+    assert by.loc["2", "level"] == "state"
+    assert by.loc["2", "state_code"] == "14"  # Jalisco
     assert by.loc["2", "match_status"] == "unmatched"
     assert report.counts["edges_with_one_side_in_country"] == len(wd) == 3
     assert report.counts["status_matched"] + report.counts["status_unmatched"] == 3
@@ -168,7 +174,8 @@ def test_same_link_through_city_and_municipality_nodes_is_flagged(tmp_path):
     path.write_text(text, encoding="utf-8")
     wd, report = build_wikidata_twinnings(read_gexf(path), MUNIS, POLYS)
     assert report.counts["duplicate_links_flagged"] == 1
-    assert wd.duplicate_link.sum() == 1 and set(wd[wd.duplicate_link].qid_foreign) == {"Q49261"}
+    assert wd.duplicate_link.sum() == 1
+    assert set(wd[wd.duplicate_link].qid_foreign) == {"Q49261"}
 
 
 def wikipedia_table(rows: list[dict[str, object]]) -> pd.DataFrame:
@@ -190,11 +197,15 @@ def test_links_table_provenance_and_keys():
     ])
     links, counts = build_links(tw, wd, graph)
     by = links.set_index("partner_city")
-    assert by.loc["Wichita", "provenance"] == "both" and by.loc["Wichita", "partner_qid"] == "Q49261"
+    assert by.loc["Wichita", "provenance"] == "both"
+    assert by.loc["Wichita", "partner_qid"] == "Q49261"
     assert by.loc["Wichita", "partner_pop"] == 389255
-    assert by.loc["Sanya", "provenance"] == "wikipedia" and by.loc["Sanya", "partner_id"] == "sanya|CHN"
+    assert by.loc["Sanya", "provenance"] == "wikipedia"
+    assert by.loc["Sanya", "partner_id"] == "sanya|CHN"
     assert by.loc["Madrid", "provenance"] == "wikidata"
-    assert counts["links_both"] == 1 and counts["links_wikipedia_only"] == 1 and counts["links_wikidata_only"] == 1
+    assert counts["links_both"] == 1
+    assert counts["links_wikipedia_only"] == 1
+    assert counts["links_wikidata_only"] == 1
     assert counts["links_total"] == len(links) == 3
     agree = agreement_by_state(links, MUNIS).set_index("state_code")
     assert agree.loc["23", ["wikipedia_only", "wikidata_only", "both"]].tolist() == [1, 1, 1]
@@ -214,14 +225,16 @@ def test_assign_qids_by_key_and_by_coordinates():
     assert out.loc["Paris", "partner_qid"] == ""
 
 
-def test_real_wikidata_resolution_and_links(real_data):
+@pytest.mark.usefixtures("real_data")
+def test_real_wikidata_resolution_and_links():
     graph = read_gexf(require("wikidata_hermanamientos"))
     munis = read_processed()
     wd, report = build_wikidata_twinnings(graph, munis, geo.load_municipal_boundaries())
     assert len(wd) == 344
     node = wd.drop_duplicates("qid_mx").set_index("qid_mx")
     assert node.loc["Q8969", "inegi_code"] == node.loc["Q2279198", "inegi_code"] == "23005"
-    assert node.loc["Q13160", "level"] == "state" and node.loc["Q15282", "level"] == "state"
+    assert node.loc["Q13160", "level"] == "state"
+    assert node.loc["Q15282", "level"] == "state"
     assert node.loc["Q79923", "level"] == "state"  # "Puebla" with the state's population
     assert node.loc["Q125293", "inegi_code"] == "21114"  # "Puebla City"
     assert node.loc["Q1477270", "inegi_code"] == node.loc["Q199440", "inegi_code"] == "02002"

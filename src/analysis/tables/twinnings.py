@@ -227,8 +227,8 @@ def resolve(
     loc = _locate(oriented, polygons)
     polygons_m = polygons.set_index("inegi_code").geometry.to_crs(MEXICO_METRIC_CRS)
     decided = [
-        _decide(row, index.get(normalise(row.mexican_city), set()), loc.at[i, "pip_code"],
-                loc.at[i, "nearest_code"], loc.at[i, "nearest_m"], states, polygons_m)
+        _decide(row, index.get(normalise(row.mexican_city), set()), loc.loc[i, "pip_code"],
+                loc.loc[i, "nearest_code"], loc.loc[i, "nearest_m"], states, polygons_m)
         for i, row in oriented.iterrows()
     ]
     out = oriented.copy()

@@ -157,7 +157,7 @@ class Runner:
         if self._client is not None and self._cluster is None:
             return {str(k): float(v) for k, v in self._client.run(peak_rss_mb).items()}
         for child in psutil.Process().children(recursive=True):
-            mb = _proc_peak_mb(child.pid)
+            mb = proc_peak_mb(child.pid)
             if mb is not None:
                 peaks[str(child.pid)] = mb
         return peaks
@@ -168,9 +168,9 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _proc_peak_mb(pid: int) -> float | None:
+def proc_peak_mb(pid: int | None) -> float | None:
     try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+        with Path(f"/proc/{pid}/status").open(encoding="ascii") as fh:
             for line in fh:
                 if line.startswith("VmHWM:"):
                     return int(line.split()[1]) / 1024

@@ -393,7 +393,7 @@ def _write_atomic(target: Path, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        Path(tmp).replace(target)
     finally:
         Path(tmp).unlink(missing_ok=True)
 
@@ -449,7 +449,7 @@ def _copy_atomic(src: Path, target: Path) -> None:
     os.close(fd)
     try:
         shutil.copy2(src, tmp)
-        os.replace(tmp, target)
+        Path(tmp).replace(target)
     finally:
         Path(tmp).unlink(missing_ok=True)
 
@@ -596,7 +596,7 @@ def write_notebook_atomic(nb: nbformat.NotebookNode, target: Path) -> None:
     os.close(fd)
     try:
         nb_write(nb, tmp)
-        os.replace(tmp, target)
+        Path(tmp).replace(target)
     finally:
         Path(tmp).unlink(missing_ok=True)
 
@@ -695,7 +695,7 @@ class Runner:
             with self._mutex:
                 if self.cancelled.is_set():
                     raise PipelineError(f"{step.notebook} was not started: the run was interrupted.")
-                with open(log_file, "wb") as log_fh:
+                with Path(log_file).open("wb") as log_fh:
                     proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(spec_file)], env=env, stdin=subprocess.DEVNULL,
                                             stdout=log_fh, stderr=subprocess.STDOUT, cwd=str(paths.NOTEBOOKS),
                                             pass_fds=(self.lock_fd,) if self.lock_fd is not None else ())
@@ -765,7 +765,7 @@ def _signals_as_flag() -> Iterator[threading.Event]:
         yield flag
         return
 
-    def handler(signum: int, frame: Any) -> None:
+    def handler(_signum: int, _frame: Any) -> None:
         if flag.is_set():
             raise KeyboardInterrupt
         flag.set()

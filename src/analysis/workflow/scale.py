@@ -25,7 +25,7 @@ from analysis import paths
 from analysis.analyses.qda.codebook import load_codebook
 from analysis.analyses.qda.coder import CODE_COLUMNS, Coder, coded_rows
 from analysis.ingest.transcripts import Transcript, Turn, load_corpus
-from analysis.workflow.parallel import Runner
+from analysis.workflow.parallel import Runner, proc_peak_mb
 
 
 def generate_corpus(n_words: int, seed: int = 0, base: Sequence[Transcript] | None = None) -> Iterator[Transcript]:
@@ -140,18 +140,6 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _proc_peak_rss_mb(pid: int | None) -> float | None:
-    """Peak resident memory of another process (VmHWM in /proc, Linux); None where unavailable."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
 _WORKER: dict[str, object] = {}
 
 
@@ -252,7 +240,7 @@ def code_corpus_parallel(n_words: int, processes: int, out: Path | None, seed: i
         writer = None
         if tmp is not None:
             tmp.parent.mkdir(parents=True, exist_ok=True)
-            writer = csv.writer(stack.enter_context(open(tmp, "w", newline="", encoding="utf-8")), lineterminator="\n")
+            writer = csv.writer(stack.enter_context(tmp.open("w", newline="", encoding="utf-8")), lineterminator="\n")
             writer.writerow(CODE_COLUMNS)
         if scheduler == "dask":
             runner = stack.enter_context(Runner(processes, "dask", address))
@@ -271,12 +259,12 @@ def code_corpus_parallel(n_words: int, processes: int, out: Path | None, seed: i
                 processes, initializer=_init_worker, initargs=(str(codebook) if codebook else None, batch_size, None)))
             consume(pool.imap(_work, tasks, chunksize=1), writer)
             for child in mp.active_children():  # workers that got no chunk hold the model too
-                peak = _proc_peak_rss_mb(child.pid)
+                peak = proc_peak_mb(child.pid)
                 if child.pid is not None and peak is not None:
                     worker_peaks[child.pid] = max(worker_peaks.get(child.pid, 0.0), peak)
     wall = time.perf_counter() - t0
     if tmp is not None and out is not None:
-        os.replace(tmp, out)
+        tmp.replace(out)
     parent = _peak_rss_mb()
     workers = sum(worker_peaks.values())
     return {"words": float(totals["words"]), "segments": float(totals["segments"]),
