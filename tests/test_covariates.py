@@ -115,6 +115,7 @@ def test_model_frame_rules(table):
         cv.model_frame(counts, cov, migration="impute")
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("real_data")
 def test_real_covariates():
     df, report = cv.load_covariates()

@@ -118,6 +118,7 @@ def test_missing_dask_gives_the_install_command(tmp_path: Path, monkeypatch: pyt
     assert "pip install 'analysis[dask]'" in err
 
 
+@pytest.mark.slow
 def test_unreachable_scheduler_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     if not _has_distributed():
         pytest.skip("distributed is not installed (pip install 'analysis[dask]')")
@@ -226,6 +227,7 @@ def test_sdg_on_a_local_dask_cluster_is_byte_identical(texts_300: Path, sdg_seri
     assert classify(texts_300, texts_300.with_name("dask.csv"), "--scheduler", "dask", "--jobs", "2") == sdg_serial
 
 
+@pytest.mark.slow
 def test_sdg_output_does_not_depend_on_the_string_hash_seed(texts_300: Path) -> None:
     """Ties between dictionary patterns are broken in a fixed order, not in a set's hash order."""
     small = texts_300.with_name("cuarenta.csv")

@@ -340,6 +340,7 @@ def test_weights_round_trip_and_evaluation_table(finder):
         fo.set_weights(finder, saved.iloc[1:])
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("real_data")
 def test_foreign_finder_on_real_data():
     graph = read_gexf(require("wikidata_hermanamientos"))

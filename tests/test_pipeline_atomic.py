@@ -273,6 +273,7 @@ def wait_until_hanging(root: Path, proc: subprocess.Popen[str]) -> None:
         time.sleep(0.2)
 
 
+@pytest.mark.slow
 def test_interrupted_pipeline_restores_at_once(project: Path) -> None:
     pipeline.run(log=quiet)
     before = snapshot(project)
@@ -287,6 +288,7 @@ def test_interrupted_pipeline_restores_at_once(project: Path) -> None:
     assert not (project / "data/processed/.staging").exists()
 
 
+@pytest.mark.slow
 def test_killed_pipeline_is_detected_and_restored_by_the_next_run(project: Path) -> None:
     pipeline.run(log=quiet)
     before = snapshot(project)

@@ -60,6 +60,7 @@ def test_sdg_unclosed_quote_names_the_line(tmp_path: Path, capsys: pytest.Captur
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_sdg_fields_over_128_kib_are_read_and_over_the_limit_refused(tmp_path: Path) -> None:
     src = tmp_path / "in.csv"
     big = (TEXT + ". ") * (200_000 // len(TEXT))

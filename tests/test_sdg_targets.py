@@ -113,6 +113,7 @@ def test_calibrate_threshold_by_hand() -> None:
         st.calibrate_threshold([1.0], [False])
 
 
+@pytest.mark.slow
 def test_defaults_are_the_calibrated_values() -> None:
     """LEXICAL_WEIGHT and DEFAULT_THRESHOLD are what the documented calibration on batch A gives."""
     w, curve = st.choose_lexical_weight()
@@ -177,6 +178,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "analysis", "sdg", *args], capture_output=True, text=True, cwd=ROOT, check=False)
 
 
+@pytest.mark.slow
 def test_command_target_columns_threshold_and_summary(tmp_path: Path) -> None:
     src = tmp_path / "in.csv"
     src.write_text('id,text\na,"Ampliar el transporte público y mejorar la seguridad vial"\nb,Publicar la gaceta municipal\nc,\n',

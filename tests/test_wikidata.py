@@ -225,6 +225,7 @@ def test_assign_qids_by_key_and_by_coordinates():
     assert out.loc["Paris", "partner_qid"] == ""
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("real_data")
 def test_real_wikidata_resolution_and_links():
     graph = read_gexf(require("wikidata_hermanamientos"))
