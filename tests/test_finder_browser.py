@@ -127,8 +127,7 @@ def ready(server: str, driver: object) -> float:
     return open_page(driver, server)
 
 
-@pytest.mark.usefixtures("ready")
-def test_page_is_ready_quickly(server: str, driver: object) -> None:
+def test_page_is_ready_quickly(server: str, driver: object, ready: float) -> None:
     """Navigation start to data ready (the page's own clock), cache emptied before each of 3 loads."""
     times = []
     for _ in range(3):
