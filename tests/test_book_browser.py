@@ -12,24 +12,19 @@ as expected failures, on the chapters (``test_chapters_follow_the_table_and_alt_
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from browser_support import chromium, requested_urls, serve
 
 from analysis import paths
 
 HTML = paths.BOOK_BUILD
 SHOTS = paths.BOOK / "_build" / "screenshots"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 
 pytestmark = pytest.mark.browser
 
@@ -44,46 +39,12 @@ def book_pages() -> list[Path]:
 def server() -> Iterator[str]:
     if not (HTML / "index.html").exists():
         pytest.fail(f"{HTML} has no built book; run `make book-html` (make test does) before this test.")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
-    handler.log_message = lambda *_args, **_kwargs: None  # type: ignore[attr-defined]
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    yield from serve(HTML)
 
 
 @pytest.fixture(scope="module")
 def driver() -> Iterator[object]:
-    if not (CHROMIUM and CHROMEDRIVER):
-        pytest.fail("Debian's chromium and chromium-driver are needed "
-                    "(.ci/run installs them: apt-get install chromium chromium-driver).")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=1280,900"):
-        opts.add_argument(flag)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    drv = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
-    drv.set_page_load_timeout(60)
-    yield drv
-    drv.quit()
-
-
-def requested_urls(drv: object) -> list[str]:
-    import json
-
-    urls = []
-    for entry in drv.get_log("performance"):  # type: ignore[attr-defined]
-        msg = json.loads(entry["message"])["message"]
-        if msg.get("method") == "Network.requestWillBeSent":
-            urls.append(msg["params"]["request"]["url"])
-    return urls
+    yield from chromium()
 
 
 def test_the_book_has_the_expected_pages() -> None:

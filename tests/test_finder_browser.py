@@ -9,24 +9,18 @@ saved in book/_build/screenshots/ for a person to look at.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import json
-import shutil
-import threading
 import time
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import pytest
+from browser_support import chromium, requested_urls, serve
 
 from analysis import paths
 
 HTML = paths.BOOK_BUILD
 PAGE = "book/buscador.html"
 SHOTS = paths.BOOK / "_build" / "screenshots"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 #: The page must be usable (data loaded) this many seconds after navigation starts.
 READY_BUDGET_S = 2.0
 
@@ -37,47 +31,12 @@ pytestmark = pytest.mark.browser
 def server() -> Iterator[str]:
     if not (HTML / PAGE).exists():
         pytest.fail(f"{HTML / PAGE} not built; add book/buscador to book/_toc.yml and run `make book-html`.")
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-    handler = functools.partial(Quiet, directory=str(HTML))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    yield from serve(HTML)
 
 
 @pytest.fixture(scope="module")
 def driver() -> Iterator[object]:
-    if not (CHROMIUM and CHROMEDRIVER):
-        pytest.fail("Debian's chromium and chromium-driver are needed "
-                    "(.ci/run installs them: apt-get install chromium chromium-driver).")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=1280,900"):
-        opts.add_argument(flag)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    drv = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
-    drv.set_page_load_timeout(60)
-    yield drv
-    drv.quit()
-
-
-def requested_urls(drv: object) -> list[str]:
-    urls = []
-    for entry in drv.get_log("performance"):  # type: ignore[attr-defined]
-        msg = json.loads(entry["message"])["message"]
-        if msg.get("method") == "Network.requestWillBeSent":
-            urls.append(msg["params"]["request"]["url"])
-    return urls
+    yield from chromium()
 
 
 def open_page(drv: object, server: str) -> float:
