@@ -16,6 +16,7 @@ import nbformat
 import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from pipeline_support import scratch_project
 
 from analysis.workflow import pipeline
 from analysis.workflow.pipeline import PipelineError
@@ -51,20 +52,7 @@ def notebook(path: Path, *cells: str, params: str = "") -> None:
 def make_project(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A tiny project: a writes a1.txt and a2.txt (parameter value), b reads a1.txt and writes b.txt;
     c reads the file its parameter data_path points to."""
-    for sub in ("data/raw", "data/processed", "notebooks", "src/analysis", "inputs"):
-        (root / sub).mkdir(parents=True, exist_ok=True)
-    for name, value in {"ROOT": root, "DATA": root / "data", "RAW": root / "data/raw",
-                        "PROCESSED": root / "data/processed", "NOTEBOOKS": root / "notebooks",
-                        "PIPELINE_YML": root / "notebooks/pipeline.yml", "FAILED_NOTEBOOKS": root / "notebooks/_failed",
-                        "PIPELINE_STATE": root / "data/processed/.pipeline-state.json",
-                        "PIPELINE_LOCK": root / "data/processed/.pipeline.lock",
-                        "PIPELINE_STAGING": root / "data/processed/.staging",
-                        "SOURCES_YML": root / "data/sources.yml", "SRC": root / "src/analysis"}.items():
-        monkeypatch.setattr(pipeline.paths, name, value)
-    (root / "src/analysis/mod.py").write_text("X = 1\n")
-    (root / "data/sources.yml").write_text(yaml.safe_dump({"sources": [
-        {"id": "s", "path": "data/raw/s.txt", "url": "file:///x", "sha256": "0" * 64, "bytes": 1,
-         "licence": "l", "citation": "c", "description": "d"}]}))
+    scratch_project(root, monkeypatch, ("inputs",))
     (root / "inputs/table.csv").write_text("x\n1\n2\n")
     nbdir = root / "notebooks"
     notebook(nbdir / "a.ipynb", A_CODE, params="value = 1")
