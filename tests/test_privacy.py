@@ -93,6 +93,9 @@ def test_notebook_with_fixture_register_leaks_nothing(tmp_path: Path, monkeypatc
     monkeypatch.setenv("ANALYSIS_ROOT", str(tmp_path))
     (tmp_path / "data").mkdir()
     shutil.copy(paths.DATA / "dictionary.yml", tmp_path / "data" / "dictionary.yml")  # the tables' schemas
+    (tmp_path / "interviews" / "validation").mkdir(parents=True)
+    shutil.copy(paths.INTERVIEWS / "validation" / "pasajes_congelados.csv",
+                tmp_path / "interviews" / "validation" / "pasajes_congelados.csv")  # the frozen passages
     nb = tmp_path / "03_entrevistas.ipynb"
     papermill.execute_notebook(
         str(paths.NOTEBOOKS / "03_entrevistas.ipynb"), str(nb), cwd=str(tmp_path), progress_bar=False,
