@@ -28,7 +28,7 @@ import yaml
 
 from analysis import paths
 from analysis.analyses import sdg, sdg_targets, wording
-from analysis.tables.store import write_csv
+from analysis.tables.store import read_curated, write_csv
 
 COLUMNS = ["key", "text", "value", "description"]
 _KEY = re.compile(r"r\d{2}_[a-z0-9_]+")
@@ -122,12 +122,7 @@ def previous_values(path: Path | None = None) -> dict[str, str]:
     from the notebook's own results.
     """
     path = path or PREVIOUS_CSV
-    if not path.exists():
-        raise FileNotFoundError(f"{path} not found; it is a curated table kept in git (data/curated).")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in PREVIOUS_COLUMNS if c not in df.columns]
-    if missing:
-        raise ResultsError(f"{path}: missing column(s) {missing}; expected {PREVIOUS_COLUMNS}.")
+    df = read_curated(path, PREVIOUS_COLUMNS, ResultsError)
     for i, row in enumerate(df.itertuples(index=False), start=2):
         if not _KEY.fullmatch(row.key) or not row.text.strip():
             raise ResultsError(f"{path}, line {i}: key {row.key!r} must look like rNN_name and text must not be empty.")
