@@ -50,9 +50,7 @@ PENDING_NOTEBOOKS: dict[str, str] = {}
 PENDING_PAGES: dict[str, str] = {}
 #: Sections of a page that still quote figures typed by hand: page -> headings (the section runs to
 #: the next heading of the same or a higher level).
-PENDING_SECTIONS = {
-    "reproducibilidad.md": ["Corpus grandes"],
-}
+PENDING_SECTIONS: dict[str, list[str]] = {}
 
 PAGES = sorted(p.name for p in paths.BOOK.glob("*.md") if p.name not in PENDING_PAGES)
 NOTEBOOKS = sorted(p.stem for p in (paths.ROOT / "notebooks").glob("*.ipynb") if p.stem not in PENDING_NOTEBOOKS)

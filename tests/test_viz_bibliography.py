@@ -119,6 +119,15 @@ def test_every_benchmark_word_has_spanish(ext) -> None:
     assert ext.bench_es("no such measure") == ("no such measure", False)
 
 
+def test_a_benchmark_table_shows_the_groups_asked_for(ext) -> None:
+    rows = [{"group": g, "metric": m} for g, m in [("install", "uv"), ("escala", "1 process"), ("nlp", "bare")]]
+    assert [r["metric"] for r in ext.select_bench_rows(rows, groups="escala")] == ["1 process"]
+    assert [r["metric"] for r in ext.select_bench_rows(rows, exclude="escala, nlp")] == ["uv"]
+    assert ext.select_bench_rows(rows) == rows
+    with pytest.raises(ValueError, match=r"no rows of group\(s\) \['pipeline'\] \(option :groups:\)"):
+        ext.select_bench_rows(rows, groups="escala,pipeline")
+
+
 class _Config:
     def __init__(self) -> None:
         # what Jupyter Book 1 puts there by default: its own repository and no launch URL

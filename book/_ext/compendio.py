@@ -39,11 +39,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from docutils import nodes
-from docutils.parsers.rst import Directive
+from docutils.parsers.rst import Directive, directives
 from docutils.parsers.rst.directives.tables import CSVTable
 from pybtex.plugin import register_plugin
 from pybtex.richtext import Symbol, Text
@@ -357,39 +357,72 @@ BENCH_HEADERS = {"group": "Grupo", "metric": "Medida", "value": "Valor", "unit":
                  "repeats": "Repeticiones", "note": "Nota"}
 #: Spanish for the words benchmarks.csv is written in (groups, measures, units, notes).
 BENCH_ES = {
-    "pipeline": "cuadernos", "book": "libro", "escala": "escala", "nlp": "codificación", "sdg": "ODS",
-    "partners": "socios", "memory": "memoria", "machine": "máquina",
+    "install": "instalación", "pipeline": "cuadernos", "book": "libro", "escala": "escala", "nlp": "codificación",
+    "sdg": "ODS", "partners": "socios", "memory": "memoria", "machine": "máquina",
+    "load average (1 min) at start": "carga media (1 min) al empezar",
+    "load average (1 min) at end": "carga media (1 min) al terminar",
+    "install with uv (empty environment, no cache)": "instalación con uv (entorno vacío, sin caché)",
+    "install with pip (empty environment, no cache)": "instalación con pip (entorno vacío, sin caché)",
+    "pip / uv": "pip / uv",
     "cold run (every notebook executed)": "ejecución en frío (todos los cuadernos)",
     "rerun with nothing changed": "reejecución sin cambios",
     "cold / rerun": "frío / reejecución",
     "book build alone (all pages)": "construcción del libro (todas las páginas)",
-    "words coded (generated corpus)": "palabras codificadas (corpus generado)",
-    "wall time": "tiempo de pared",
-    "throughput": "rendimiento",
-    "peak RSS total (parent + workers)": "pico de memoria total (principal + procesos)",
-    "peak RSS, parent": "pico de memoria, proceso principal",
-    "peak RSS, workers (sum)": "pico de memoria, procesos de trabajo (suma)",
+    "make book with nothing changed": "make book sin cambios",
+    "words coded": "palabras codificadas",
+    "segments coded": "segmentos codificados",
+    "codes assigned": "códigos asignados",
     "bare spaCy pass": "paso de spaCy solo",
     "segmentation + coding": "segmentación y codificación",
     "coding time / bare spaCy time": "tiempo de codificación / tiempo de spaCy solo",
     "classification throughput": "rendimiento de la clasificación",
+    "goal + target classification throughput": "rendimiento de la clasificación por objetivo y meta",
+    "goal + target time / goal-only time": "tiempo objetivo y meta / tiempo sólo objetivo",
     "index build": "construcción del índice",
     "recommendation latency (median)": "latencia de una recomendación (mediana)",
     "peak RSS, benchmark process": "pico de memoria, proceso de medición",
     "peak RSS, largest command started": "pico de memoria, mayor orden lanzada",
     "cores": "núcleos",
     "s": "s", "ms": "ms", "MB": "MB", "ratio": "razón", "words": "palabras", "words/s": "palabras/s",
-    "texts/s": "textos/s",
+    "texts/s": "textos/s", "load": "carga", "segments": "segmentos", "codes": "códigos", "-j 1": "-j 1",
     "no notebook re-executed": "ningún cuaderno se vuelve a ejecutar",
-    "pipeline, kernels, book": "cuadernos, núcleos de Jupyter, libro",
+    "the same generated corpus in every run": "el mismo corpus generado en cada ejecución",
 }
-_BENCH_PATTERNS = [
+#: How a scale run is named in benchmarks.csv ("2 processes", "LocalCluster, 2 workers", "1 process").
+_RUN = r"(\d+ process(?:es)?|LocalCluster, \d+ workers)"
+
+
+def _run_es(name: str) -> str:
+    name = re.sub(r"^1 process$", "1 proceso", name)
+    name = re.sub(r"^(\d+) processes$", r"\1 procesos", name)
+    return re.sub(r"^LocalCluster, (\d+) workers$", r"LocalCluster, \1 trabajadores", name)
+
+
+def _groups_es(text: str) -> str:
+    return ", ".join(BENCH_ES.get(g, g) for g in text.split(", "))
+
+
+_BENCH_PATTERNS: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"^(\d+) processes, (\d+) chunks$"), r"\1 procesos, \2 trozos"),
     (re.compile(r"^goal: under (.+)$"), r"meta: menos de \1"),
     (re.compile(r"^largest worker (.+)$"), r"el mayor proceso, \1"),
     (re.compile(r"^([\d,]+) generated words$"), r"\1 palabras generadas"),
     (re.compile(r"^([\d,]+) short texts$"), r"\1 textos breves"),
+    (re.compile(r"^([\d,]+) short texts, goals only$"), r"\1 textos breves, sólo objetivos"),
+    (re.compile(r"^([\d,]+) short texts, (\d+) targets$"), r"\1 textos breves, \2 metas"),
     (re.compile(r"^(\d+) queries each$"), r"\1 consultas cada una"),
+    (re.compile(r"^cold run, -j (\d+)$"), r"ejecución en frío, -j \1"),
+    (re.compile(r"^cold run -j 1 / -j (\d+)$"), r"en frío: -j 1 / -j \1"),
+    (re.compile(r"^run measuring (.+)$"), lambda m: f"ejecución que midió: {_groups_es(m.group(1))}"),
+    (re.compile(rf"^throughput, {_RUN}$"), lambda m: f"rendimiento, {_run_es(m.group(1))}"),
+    (re.compile(rf"^wall time, {_RUN}$"), lambda m: f"tiempo de pared, {_run_es(m.group(1))}"),
+    (re.compile(rf"^peak RSS total, {_RUN}$"), lambda m: f"pico de memoria total, {_run_es(m.group(1))}"),
+    (re.compile(rf"^throughput {_RUN} / 1 process$"), lambda m: f"rendimiento: {_run_es(m.group(1))} / 1 proceso"),
+    (re.compile(rf"^peak RSS {_RUN} / 1 process$"), lambda m: f"pico de memoria: {_run_es(m.group(1))} / 1 proceso"),
+    (re.compile(rf"^{_RUN}, (\d+) chunk\(s\) of up to ([\d,]+) words$"),
+     lambda m: f"{_run_es(m.group(1))}, {m.group(2)} trozo(s) de hasta {m.group(3)} palabras"),
+    (re.compile(r"^parent ([\d,.]+) MB \+ workers ([\d,.]+) MB; goal: under (.+)$"),
+     r"principal \1 MB + procesos \2 MB; meta: menos de \3"),
 ]
 
 
@@ -416,18 +449,47 @@ def bench_value(value: str) -> str:
     return f"{v:,.1f}" if abs(v) >= 100 else f"{v:,.2f}" if abs(v) >= 1 else f"{v:,.3f}"
 
 
+def select_bench_rows(rows: list[dict[str, str]], groups: str | None = None,
+                      exclude: str | None = None) -> list[dict[str, str]]:
+    """The rows of the groups in ``groups`` (comma-separated), without those in ``exclude``.
+
+    A group named in either that the table lacks is an error: a page never shows an empty or
+    incomplete table silently.
+    """
+    present = {row.get("group", "") for row in rows}
+    for option, text, keep in (("groups", groups, True), ("exclude-groups", exclude, False)):
+        if text is None:
+            continue
+        named = {g.strip() for g in text.split(",") if g.strip()}
+        absent = sorted(named - present)
+        if absent or not named:
+            raise ValueError(f"no rows of group(s) {absent or [text]} (option :{option}:); "
+                             "run `python -m analysis bench --groups ...` to measure them.")
+        rows = [row for row in rows if (row.get("group") in named) == keep]
+    return rows
+
+
 class CuadroBenchmarks(CSVTable):
     """``csv-table`` for benchmarks.csv in Spanish: headers, words and numbers translated at build time.
 
     A word without translation stays as written and is reported as a warning (the build uses -W),
-    naming the text to add to ``BENCH_ES``.
+    naming the text to add to ``BENCH_ES``. ``:groups:`` keeps only the rows of the groups listed
+    (comma-separated, as in the ``group`` column), ``:exclude-groups:`` drops them; a group named
+    there that the table lacks is an error, so a section never shows an empty table silently.
     """
+
+    option_spec: ClassVar[dict[str, Any]] = {**CSVTable.option_spec, "groups": directives.unchanged,
+                                             "exclude-groups": directives.unchanged}
 
     def get_csv_data(self) -> tuple[list[str], str]:
         path = Path(self.state.document.current_source).parent / self.options["file"]
         self.state.document.settings.env.note_dependency(str(path))
         with path.open(encoding="utf-8", newline="") as fh:
             rows = list(csv.DictReader(fh))
+        try:
+            rows = select_bench_rows(rows, self.options.get("groups"), self.options.get("exclude-groups"))
+        except ValueError as exc:
+            raise self.error(f"{path.name}: {exc}") from None
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(BENCH_HEADERS.values())

@@ -50,7 +50,7 @@ from analysis.features.profiles import profiles_or_build
 from analysis.tables.municipalities import read_processed
 from analysis.tables.store import read_twinnings
 from analysis.util.nlp import load_nlp
-from analysis.workflow.scale import bench_coding, bench_scale
+from analysis.workflow.scale import SCALE_CHUNK_WORDS, bench_coding, bench_scale
 
 BENCH_CSV = paths.BOOK / "benchmarks.csv"
 FIELDS = ["group", "metric", "value", "unit", "repeats", "note"]
@@ -203,7 +203,7 @@ def run_benchmarks(repeats: int = 3, cold_repeats: int = 1, coding_words: int = 
         for name, n, sched in [(f"{procs} processes", procs, "processes"),
                                (f"LocalCluster, {procs} workers", procs, "dask"), ("1 process", 1, "processes")]:
             runs[name] = sc = bench_scale(scale_words, n, scheduler=sched)
-            note = f"{name}, {int(sc['chunks'])} chunk(s) of up to 50,000 words"
+            note = f"{name}, {int(sc['chunks'])} chunk(s) of up to {SCALE_CHUNK_WORDS:,} words"
             add("escala", f"throughput, {name}", sc["words_per_s"], "words/s", 1, note)
             add("escala", f"wall time, {name}", sc["wall_s"], "s", 1, f"{sc['words']:,.0f} generated words")
             add("escala", f"peak RSS total, {name}", sc["rss_total_peak_mb"], "MB", 1,

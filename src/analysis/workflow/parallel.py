@@ -41,6 +41,8 @@ SCHEDULERS = ("processes", "dask")
 CHUNK_WORDS = 20_000
 #: Texts per chunk for the ODS classifier.
 CHUNK_ROWS = 200
+#: Seconds to wait for a remote Dask scheduler before giving up.
+CONNECT_TIMEOUT_S = 20
 DASK_HINT = "install them with: pip install 'analysis[dask]'"
 
 
@@ -99,7 +101,7 @@ class Runner:
                         silence_logs=logging.ERROR)
                     self._client = distributed.Client(self._cluster)
                 else:
-                    self._client = distributed.Client(self.address, timeout="20s")
+                    self._client = distributed.Client(self.address, timeout=f"{CONNECT_TIMEOUT_S}s")
             except (OSError, TimeoutError) as exc:
                 self.__exit__(None, None, None)
                 where = f"the Dask scheduler at {self.address}" if self.address else "a local Dask cluster"

@@ -11,7 +11,7 @@ The book's pages quote a result as a MyST substitution, ``{{ r01_cobertura_pct }
 extension ``book/_ext/generated_results.py`` fills the substitutions from these files when the
 book is built, so no figure is typed by hand. Two more sets of substitutions come from here:
 :func:`benchmark_values` (``bench_*``: the costs ``python -m analysis bench`` wrote to
-``book/benchmarks.csv``) and :func:`method_parameters` (``sdg_*``: the constants and curated
+``book/benchmarks.csv``) and :func:`method_parameters` (``sdg_*``, ``escala_*``: the constants and curated
 files that define the SDG coding, read from the code and data that use them).
 
 Layer 6. May import: every layer below.
@@ -28,7 +28,10 @@ import yaml
 
 from analysis import paths
 from analysis.analyses import sdg, sdg_targets, wording
+from analysis.analyses.qda.coder import BATCH_SIZE
 from analysis.tables.store import read_curated, write_csv
+from analysis.workflow.parallel import CHUNK_ROWS, CHUNK_WORDS, CONNECT_TIMEOUT_S
+from analysis.workflow.scale import SCALE_CHUNK_WORDS, SCALE_SEED
 
 COLUMNS = ["key", "text", "value", "description"]
 _KEY = re.compile(r"r\d{2}_[a-z0-9_]+")
@@ -177,7 +180,8 @@ def benchmark_values(path: Path | None = None) -> dict[str, str]:
 
 
 def method_parameters() -> dict[str, str]:
-    """``sdg_*`` -> the parameters of the SDG coding as the code and the curated files set them."""
+    """``sdg_*`` and ``escala_*`` -> the parameters of the SDG coding and of coding at scale (batch and
+    chunk sizes, seed, scheduler timeout), as the code and the curated files set them."""
     with sdg.DICTIONARY_PATH.open(encoding="utf-8") as fh:
         dictionary = yaml.safe_load(fh) or {}
     weights = [float(w) for goal in (dictionary.get("objetivos") or {}).values()
@@ -198,6 +202,12 @@ def method_parameters() -> dict[str, str]:
         "sdg_conserva_pct": wording.pct(100 * sdg_targets.KEEP_SHARE, 0),
         "sdg_candidatas": plain(sdg_targets.TOP_K),
         "sdg_validacion_metas_oraciones": plain(len(frozen)),
+        "escala_lote": plain(BATCH_SIZE),
+        "escala_trozo_generado": plain(SCALE_CHUNK_WORDS),
+        "escala_semilla": plain(SCALE_SEED),
+        "escala_trozo_transcripciones": plain(CHUNK_WORDS),
+        "escala_trozo_textos": plain(CHUNK_ROWS),
+        "escala_espera_dask_s": plain(CONNECT_TIMEOUT_S),
     }
 
 

@@ -27,8 +27,12 @@ from analysis.analyses.qda.coder import CODE_COLUMNS, Coder, coded_rows
 from analysis.ingest.transcripts import Transcript, Turn, load_corpus
 from analysis.workflow.parallel import Runner, proc_peak_mb
 
+#: Words per chunk of the generated corpus, and the seed it is generated from by default.
+SCALE_CHUNK_WORDS = 50_000
+SCALE_SEED = 0
 
-def generate_corpus(n_words: int, seed: int = 0, base: Sequence[Transcript] | None = None) -> Iterator[Transcript]:
+
+def generate_corpus(n_words: int, seed: int = SCALE_SEED, base: Sequence[Transcript] | None = None) -> Iterator[Transcript]:
     """A deterministic synthetic corpus of about ``n_words`` informant words, streamed.
 
     Sentences of ``base`` (default: the demonstration transcripts) are shuffled into new
@@ -102,7 +106,7 @@ def bench_coding(n_words: int = 20_000, seed: int = 0, codebook: Path | None = N
             "rss_peak_mb": round(peak, 1), "segments": float(n_seg), "codings": float(n_codes)}
 
 
-def generate_chunk(index: int, chunk_words: int, seed: int = 0,
+def generate_chunk(index: int, chunk_words: int, seed: int = SCALE_SEED,
                    base: Sequence[Transcript] | None = None) -> Iterator[Transcript]:
     """Chunk ``index`` of a chunked generated corpus: about ``chunk_words`` words, streamed.
 
@@ -126,7 +130,7 @@ def chunk_sizes(n_words: int, chunk_words: int) -> list[int]:
     return [chunk_words] * full + ([rest] if rest else [])
 
 
-def generate_chunked_corpus(n_words: int, seed: int = 0, chunk_words: int = 50_000,
+def generate_chunked_corpus(n_words: int, seed: int = SCALE_SEED, chunk_words: int = SCALE_CHUNK_WORDS,
                             base: Sequence[Transcript] | None = None) -> Iterator[Transcript]:
     """The whole chunked corpus in one stream (what :func:`code_corpus_parallel` codes in parallel)."""
     base = list(base) if base is not None else None
@@ -187,7 +191,7 @@ def _work_cached(task: tuple[int, int, int, str | None, int]) -> dict[str, objec
     return _work((index, chunk_words, seed))
 
 
-def code_corpus_parallel(n_words: int, processes: int, out: Path | None, seed: int, chunk_words: int = 50_000,
+def code_corpus_parallel(n_words: int, processes: int, out: Path | None, seed: int, chunk_words: int = SCALE_CHUNK_WORDS,
                          codebook: Path | None = None, batch_size: int = 64, context: str = "spawn",
                          scheduler: str = "processes", address: str | None = None) -> dict[str, float]:
     """Code a generated corpus of ``n_words`` words in ``processes`` worker processes, streaming.
@@ -290,7 +294,7 @@ def code_partition(tasks: Iterable[tuple[int, int]], seed: int, codebook: str | 
     return out
 
 
-def bench_scale(n_words: int, processes: int, seed: int = 0, chunk_words: int = 50_000,
+def bench_scale(n_words: int, processes: int, seed: int = SCALE_SEED, chunk_words: int = SCALE_CHUNK_WORDS,
                 out: Path | None = None, scheduler: str = "processes") -> dict[str, float]:
     """Measure :func:`code_corpus_parallel` on a generated corpus (no output file unless ``out``)."""
     return code_corpus_parallel(n_words, processes, out, seed, chunk_words=chunk_words, scheduler=scheduler)

@@ -68,10 +68,14 @@ class Segment:
     text: str
 
 
+#: Turns passed to spaCy's ``nlp.pipe`` at a time.
+BATCH_SIZE = 64
+
+
 class Coder:
     """Segments transcripts and codes the segments with a codebook's terms and patterns."""
 
-    def __init__(self, codebook: Codebook, nlp: Language | None = None, batch_size: int = 64) -> None:
+    def __init__(self, codebook: Codebook, nlp: Language | None = None, batch_size: int = BATCH_SIZE) -> None:
         self.codebook = codebook
         self.nlp = nlp if nlp is not None else load_nlp()
         self.batch_size = batch_size
@@ -158,7 +162,7 @@ class CodingResult:
     codes: pd.DataFrame
 
 
-def code_corpus(corpus: Iterable[Transcript], codebook: Codebook, batch_size: int = 64) -> CodingResult:
+def code_corpus(corpus: Iterable[Transcript], codebook: Codebook, batch_size: int = BATCH_SIZE) -> CodingResult:
     """Convenience wrapper: segment and code a corpus with a codebook."""
     return Coder(codebook, batch_size=batch_size).code(corpus)
 
