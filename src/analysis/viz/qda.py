@@ -24,6 +24,9 @@ ROLES: dict[str, str] = {
     "enlace_estatal": "enlace estatal", "funcionario_federal": "funcionario federal", "academia": "academia",
     "osc": "organización de la sociedad civil",
 }
+#: Shorter names for table headers (the note under the table spells out "func." and "OSC").
+ROLES_CORTOS: dict[str, str] = {**ROLES, "funcionario_municipal": "func. municipal",
+                                "funcionario_federal": "func. federal", "osc": "OSC"}
 ORGANISATIONS: dict[str, str] = {
     "municipio": "municipio", "gobierno_estatal": "gobierno estatal", "gobierno_federal": "gobierno federal",
     "academia": "academia", "osc": "organización de la sociedad civil",
