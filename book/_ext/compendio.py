@@ -523,6 +523,8 @@ table.cuadro td.texto { max-width: 32em; white-space: normal; }
 figure.cuadro figcaption.cuadro-nota { font-size: .85em; color: #555; }
 .version-libro { color: #555; font-size: .95em; }
 .como-citar pre { white-space: pre-wrap; word-break: break-word; }
+/* Lines a chapter prints wrap inside the page instead of running off it. */
+div.cell_output div.output.stream pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 /* The benchmark table: values and repeats are numbers. */
 table#tab-benchmarks td:nth-child(3), table#tab-benchmarks td:nth-child(5) { text-align: right; white-space: nowrap; }
 """
