@@ -525,6 +525,11 @@ figure.cuadro figcaption.cuadro-nota { font-size: .85em; color: #555; }
 .como-citar pre { white-space: pre-wrap; word-break: break-word; }
 /* Lines a chapter prints wrap inside the page instead of running off it. */
 div.cell_output div.output.stream pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+/* The claims ledger: eight columns and long notes with addresses. Smaller type; an address breaks
+   inside the note, which keeps a readable width (the table scrolls sideways on a narrow page). */
+table#tab-registro-afirmaciones { font-size: .82em; }
+table#tab-registro-afirmaciones th, table#tab-registro-afirmaciones td { padding: .3em .4em; }
+table#tab-registro-afirmaciones td:nth-child(8) { overflow-wrap: anywhere; min-width: 22em; }
 /* The benchmark table: values and repeats are numbers. */
 table#tab-benchmarks td:nth-child(3), table#tab-benchmarks td:nth-child(5) { text-align: right; white-space: nowrap; }
 """
