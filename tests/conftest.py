@@ -48,6 +48,8 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_narrative.py::test_claim_status_counts",
         "tests/test_claims.py::test_published_ledger_statuses",
         "tests/test_privacy.py::test_published_book_and_outputs_name_no_participant",
+        "tests/test_privacy.py::test_executed_chapter_leaks_no_name_it_read",  # the pipeline's run of notebook 03
+        "tests/test_privacy.py::test_leak_check_reads_the_executed_notebook",
         "tests/test_dictionary.py::test_some_processed_table_exists",
         "tests/test_dictionary.py::test_csv_columns_equal_documented_columns",
         "tests/test_casestudy.py::test_partner_codes_name_the_right_census_municipality",
@@ -58,7 +60,6 @@ TIERS: dict[str, tuple[str, ...]] = {
         "tests/test_pipeline.py::test_runs_in_order_then_skips_then_reruns_what_changed",
         "tests/test_pipeline.py::test_rerun_with_force_is_byte_identical",
         "tests/test_pipeline.py::test_failing_notebook_is_named_and_the_good_one_kept",
-        "tests/test_privacy.py::test_notebook_with_fixture_register_leaks_nothing",  # notebook 03 on the fixture corpus
         "tests/test_pipeline_atomic.py::test_failed_notebook_restores_outputs_and_state",
         "tests/test_pipeline_atomic.py::test_failure_on_first_run_removes_partial_outputs",
         "tests/test_pipeline_atomic.py::test_truncated_or_edited_output_forces_a_rerun",

@@ -93,6 +93,9 @@ def test_report_lists_missing_values():
     assert report.missing["migration_intensity_2010"] == ["23010"]
     assert report.missing["migration_codes_without_municipality"] == ["16109", "16110"]
     assert any("23010" in line for line in report.lines())
+    rows = report.table().set_index("column")
+    assert rows.loc["migration_intensity_2010", "n_missing"] == 1
+    assert rows.loc["migration_codes_without_municipality", "codes"] == "16109, 16110"
 
 
 def test_model_frame_rules(table):

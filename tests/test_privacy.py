@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import shutil
+import json
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from analysis.analyses import qda
 from analysis.analyses.qda import privacy, refi, reliability
 from analysis.ingest.transcripts import load_corpus
 from analysis.tables.store import write_csv
+from analysis.workflow.pipeline import load_pipeline
 
 FIX = Path(__file__).parent / "fixtures" / "interviews"
 
@@ -85,28 +85,48 @@ def test_leak_check_can_fail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert any(where.endswith(".qdpx!sources/" + refi.guid("source", "FX-01") + ".txt") for where, _ in leaks)
 
 
-@pytest.mark.slow
-def test_notebook_with_fixture_register_leaks_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run notebook 03 on the fixture corpus in a scratch project root and scan everything it wrote."""
-    import papermill
+def _executed_chapter() -> tuple[Path, dict[str, object], list[Path]]:
+    """Notebook 03 as the pipeline last executed it: its path, the parameters it ran with (its injected
+    parameters cell) and the files it wrote (its outputs in notebooks/pipeline.yml)."""
+    nb_path = paths.NOTEBOOKS / "03_entrevistas.ipynb"
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    cells = [c for c in nb["cells"] if "injected-parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        pytest.fail(f"{nb_path} has no injected parameters cell: run `make run` so that the pipeline executes it.")
+    params: dict[str, object] = {}
+    exec("".join(cells[0]["source"]), {}, params)  # the cell only assigns literals
+    step = next(s for s in load_pipeline() if s.notebook == nb_path.name)
+    outputs = [paths.ROOT / o for o in step.outputs]
+    missing = [str(o.relative_to(paths.ROOT)) for o in outputs if not o.exists()]
+    if missing:
+        pytest.fail(f"outputs of {nb_path.name} missing: {missing}; run `make run` before this test.")
+    return nb_path, params, outputs
 
-    monkeypatch.setenv("ANALYSIS_ROOT", str(tmp_path))
-    (tmp_path / "data").mkdir()
-    shutil.copy(paths.DATA / "dictionary.yml", tmp_path / "data" / "dictionary.yml")  # the tables' schemas
-    (tmp_path / "interviews" / "validation").mkdir(parents=True)
-    shutil.copy(paths.INTERVIEWS / "validation" / "pasajes_congelados.csv",
-                tmp_path / "interviews" / "validation" / "pasajes_congelados.csv")  # the frozen passages
-    nb = tmp_path / "03_entrevistas.ipynb"
-    papermill.execute_notebook(
-        str(paths.NOTEBOOKS / "03_entrevistas.ipynb"), str(nb), cwd=str(tmp_path), progress_bar=False,
-        parameters={"transcripts_dir": str(FIX / "corpus"), "register_path": str(FIX / "register.csv"),
-                    "gold_dir": str(FIX / "gold"), "codebook": str(paths.INTERVIEWS / "codebook.yml"),
-                    "memos_path": str(paths.INTERVIEWS / "memos.yml"), "n_boot": 20},
-    )
-    register = privacy.load_register(FIX / "register.csv")
-    assert (tmp_path / "data" / "processed" / "qda" / "entrevistas.qdpx").exists()
-    assert privacy.find_leaks([tmp_path / "data" / "processed", nb], register) == []
-    assert os.environ["ANALYSIS_ROOT"] == str(tmp_path)
+
+def test_executed_chapter_leaks_no_name_it_read() -> None:
+    """The pipeline's execution of notebook 03 is checked, not a new one: the transcripts it read name
+    people of the register it used (so the check can find something), and neither the executed
+    notebook nor any file it wrote names one of them."""
+    nb_path, params, outputs = _executed_chapter()
+    corpus = load_corpus(paths.ROOT / str(params["transcripts_dir"]))
+    register = privacy.resolve_register(paths.ROOT / str(params["register_path"]), corpus)
+    named = privacy.names_in_corpus(corpus, register)
+    assert named, "the transcripts name nobody of the register: a clean result would prove nothing"
+    assert privacy.find_leaks([*outputs, nb_path], register) == []
+
+
+def test_leak_check_reads_the_executed_notebook(tmp_path: Path) -> None:
+    """A register name that reached a cell's output of the executed chapter would be found."""
+    nb_path, params, _ = _executed_chapter()
+    corpus = load_corpus(paths.ROOT / str(params["transcripts_dir"]))
+    register = privacy.resolve_register(paths.ROOT / str(params["register_path"]), corpus)
+    _, name = privacy.names_in_corpus(corpus, register)[0]
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    code = next(c for c in nb["cells"] if c["cell_type"] == "code" and c.get("outputs"))
+    code["outputs"].append({"output_type": "stream", "name": "stdout", "text": [f"Entrevista con {name.upper()}\n"]})
+    leaked = tmp_path / nb_path.name
+    leaked.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+    assert any(where.startswith(str(leaked)) for where, _ in privacy.find_leaks([leaked], register))
 
 
 def test_published_book_and_outputs_name_no_participant() -> None:

@@ -142,6 +142,37 @@ def test_sdg_figures() -> None:
     assert "2" not in colours  # under 5 %: no number
     stack = pd.DataFrame({"Hermanamientos": [3, 0], "Agenda 2030": [5, 2]}, index=["Benito Juárez", "Bacalar"])
     check_rules(sdg.plot_cooperation(stack, "Menciones de cooperación internacional en los planes"))
+    matrix = pd.DataFrame({"8.9": [3, 0], "11.2": [0, 2], "16.1": [1, 1]},
+                          index=["Eje 1. Bienestar social e igualdad", "Eje 5. Gobierno honesto y alianzas"])
+    fig = sdg.plot_target_matrix(matrix, "Metas ODS sugeridas por eje del plan de Benito Juárez")
+    check_rules(fig)
+    assert sdg.DEMO in texts(fig)
+    assert sorted(t.get_text() for t in fig.axes[0].texts) == ["1", "1", "2", "3"]  # zeros stay blank
+
+
+@pytest.mark.parametrize("make", [
+    lambda: qda.plot_code_frequencies(pd.DataFrame({"label": ["Turismo", "Migración"], "segments": [5, 3],
+                                                    "category": ["Impulsores", "Impulsores"]})),
+    lambda: sdg.plot_goal_shares(pd.DataFrame([[0.5, 0.1]], columns=[1, 2], index=["Bacalar (23010)"]), "ODS"),
+    lambda: sdg.plot_cooperation(pd.DataFrame({"Agenda 2030": [5]}, index=["Bacalar"]), "Menciones"),
+])
+def test_the_demonstration_mark_sits_above_everything_else(make) -> None:
+    fig = make()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    mark = next(t for t in fig.texts if t.get_text().startswith("DEMOSTRACIÓN"))
+    box = mark.get_window_extent(renderer)
+    others = [t for t in fig.findobj(Text) if t is not mark and t.get_text().strip() and t.get_visible()]
+    assert others
+    assert all(box.y0 >= t.get_window_extent(renderer).y1 - 1 for t in others), "the mark covers a text"
+
+
+def test_interview_labels_in_spanish() -> None:
+    assert qda.role_label("osc") == "organización de la sociedad civil"
+    assert qda.role_label("cargo_nuevo") == "cargo nuevo"
+    codes = pd.Series(["cooperacion_tecnica; sitio_web", "", None])
+    assert qda.code_labels(codes, {"cooperacion_tecnica": "Cooperación técnica"}).tolist() == [
+        "Cooperación técnica; sitio web", "", ""]
 
 
 def test_a_legend_inside_the_bars_is_caught() -> None:

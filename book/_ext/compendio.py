@@ -18,6 +18,8 @@ What it adds to the book (Jupyter Book 1, sphinxcontrib-bibtex 2):
 * ``{como-citar}`` directive: a box with the recommended citation and a BibTeX entry, generated at
   build time from ``CITATION.cff`` (authors, title, version, date, repository URL when present).
 * ``{version-libro}`` directive: one line with the version (CITATION.cff) and the build date.
+* Alternative text: the image of a captioned figure without alt text (a chapter's figure with a
+  ``mystnb.figure`` caption) gets the caption's text instead of its file name.
 * ``{cuadro-benchmarks}`` directive: ``csv-table`` for ``book/benchmarks.csv`` (written in English by
   ``python -m analysis bench``) shown in Spanish, numbered by Sphinx like every other table.
 
@@ -549,6 +551,23 @@ def _drop_thebe_config(app: Any, doctree: Any, docname: str) -> None:
             raw.parent.remove(raw)
 
 
+def _caption_as_alt(app: Any, doctree: Any, docname: str) -> None:
+    """An image of a captioned figure that has no alternative text gets the caption's text.
+
+    Without it the HTML writer uses the file name (``../_images/3a35….png``), which tells a screen
+    reader nothing; a figure shown with ``analysis.viz.style.mostrar`` carries its own alt text and is
+    left as it is.
+    """
+    for figure in doctree.findall(nodes.figure):
+        caption = next(iter(figure.findall(nodes.caption)), None)
+        text = " ".join(caption.astext().split()) if caption is not None else ""
+        if not text:
+            continue
+        for image in figure.findall(nodes.image):
+            if not image.get("alt"):
+                image["alt"] = text
+
+
 CSS = """
 /* Author-year bibliography: no running numbers, hanging indent. */
 div.citation-list div.citation > span.label { display: none; }
@@ -566,6 +585,13 @@ table.cuadro td.texto { max-width: 32em; white-space: normal; }
 figure.cuadro figcaption.cuadro-nota { font-size: .85em; color: #555; }
 .version-libro { color: #555; font-size: .95em; }
 .como-citar pre { white-space: pre-wrap; word-break: break-word; }
+/* Lines a chapter prints wrap inside the page instead of running off it. */
+div.cell_output div.output.stream pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+/* The claims ledger: eight columns and long notes with addresses. Smaller type; an address breaks
+   inside the note, which keeps a readable width (the table scrolls sideways on a narrow page). */
+table#tab-registro-afirmaciones { font-size: .82em; }
+table#tab-registro-afirmaciones th, table#tab-registro-afirmaciones td { padding: .3em .4em; }
+table#tab-registro-afirmaciones td:nth-child(8) { overflow-wrap: anywhere; min-width: 22em; }
 /* The benchmark table: values and repeats are numbers. */
 table#tab-benchmarks td:nth-child(3), table#tab-benchmarks td:nth-child(5) { text-align: right; white-space: nowrap; }
 """
@@ -616,7 +642,8 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("config-inited", _configure_repository, priority=800)
     app.connect("build-finished", _refresh_static)
     app.connect("doctree-resolved", _drop_thebe_config, priority=900)  # after sphinx-thebe (500)
+    app.connect("doctree-resolved", _caption_as_alt)
     # env_version: raise it when the style changes, so Sphinx re-reads every page (cached citations).
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1", "env_version": 1}
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1", "env_version": 2}
 
 

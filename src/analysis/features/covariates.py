@@ -77,6 +77,12 @@ class CovariateReport:
         return [f"{col}: {len(codes)} municipio(s) sin valor" + (f" ({', '.join(codes)})" if codes else "")
                 for col, codes in self.missing.items()]
 
+    def table(self) -> pd.DataFrame:
+        """One row per covariate: ``column``, ``n_missing`` (municipalities without a value) and ``codes``
+        (their INEGI codes, comma-separated; empty when none is missing)."""
+        return pd.DataFrame({"column": list(self.missing), "n_missing": [len(c) for c in self.missing.values()],
+                             "codes": [", ".join(c) for c in self.missing.values()]})
+
 
 def read_capitals(path: Path | None = None) -> pd.DataFrame:
     """The curated table of state capitals: state_code and the INEGI code of the capital's municipality."""

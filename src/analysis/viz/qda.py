@@ -7,19 +7,48 @@ that ``analysis.analyses.qda`` computes (``code_totals``, ``by_role``, ``cooccur
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from analysis.viz.style import SEQUENTIAL_CMAP, humanize, legend_below, text_colour, wrap
+from analysis.viz.style import SEQUENTIAL_CMAP, demo_mark, humanize, legend_below, text_colour, wrap
 
 DEMO = "DEMOSTRACIÓN: entrevistas ficticias"
+#: What a table caption built from the demonstration transcripts ends with.
+DEMO_CAPTION = " (DEMOSTRACIÓN: entrevistas ficticias)"
+#: Spanish names of the informant types and organisation types the transcripts' metadata use.
+ROLES: dict[str, str] = {
+    "funcionario_municipal": "funcionario municipal", "autoridad_municipal": "autoridad municipal",
+    "enlace_estatal": "enlace estatal", "funcionario_federal": "funcionario federal", "academia": "academia",
+    "osc": "organización de la sociedad civil",
+}
+#: Shorter names for table headers (the note under the table spells out "func." and "OSC").
+ROLES_CORTOS: dict[str, str] = {**ROLES, "funcionario_municipal": "func. municipal",
+                                "funcionario_federal": "func. federal", "osc": "OSC"}
+ORGANISATIONS: dict[str, str] = {
+    "municipio": "municipio", "gobierno_estatal": "gobierno estatal", "gobierno_federal": "gobierno federal",
+    "academia": "academia", "osc": "organización de la sociedad civil",
+}
+
+
+def role_label(role: object) -> str:
+    """The Spanish name of an informant type (``osc`` → "organización de la sociedad civil")."""
+    return ROLES.get(str(role), humanize(role))
+
+
+def code_labels(codes: pd.Series, labels: pd.Series | dict[str, str]) -> pd.Series:
+    """Lists of codes written "a; b" (as the reliability tables hold them) as their Spanish labels."""
+    names = labels.to_dict() if isinstance(labels, pd.Series) else dict(labels)
+    return codes.fillna("").map(
+        lambda s: "; ".join(names.get(c.strip(), humanize(c.strip())) for c in str(s).split(";") if c.strip()))
 
 
 def _demo_mark(fig: Figure, demo: bool) -> None:
     """A visible mark on figures drawn from demonstration material."""
     if demo:
-        fig.text(0.99, 0.01, DEMO, ha="right", va="bottom", fontsize=10, color="#b00020", fontweight="bold")
+        demo_mark(fig, DEMO)
 
 
 def plot_code_frequencies(totals: pd.DataFrame, demo: bool = True) -> Figure:
@@ -32,6 +61,7 @@ def plot_code_frequencies(totals: pd.DataFrame, demo: bool = True) -> Figure:
     fig, ax = plt.subplots(figsize=(8.5, 0.38 * len(d) + 2))
     sns.barplot(data=d, y="label", x="segments", hue="category", dodge=False, ax=ax)
     ax.set(title="Frecuencia de los códigos", xlabel="Segmentos codificados", ylabel="")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 2.5 segments
     legend_below(ax, title="Categoría", ncol=2)
     _demo_mark(fig, demo)
     return fig
@@ -43,7 +73,7 @@ def plot_categories_by_role(by_role: pd.DataFrame, demo: bool = True) -> Figure:
     Row and column labels are shown as words (``autoridad_municipal`` → "autoridad municipal");
     each number is written in black or white, whichever reads on its cell.
     """
-    d = by_role.rename(index=lambda s: wrap(humanize(s), 24), columns=lambda s: wrap(humanize(s), 14))
+    d = by_role.rename(index=lambda s: wrap(humanize(s), 24), columns=lambda s: wrap(role_label(s), 14))
     fig, ax = plt.subplots(figsize=(1.5 * d.shape[1] + 3, 0.6 * d.shape[0] + 1.8))
     sns.heatmap(d, annot=False, cmap=SEQUENTIAL_CMAP, cbar_kws={"label": "% de los segmentos"}, ax=ax)
     cmap, norm = ax.collections[0].cmap, ax.collections[0].norm
@@ -59,13 +89,16 @@ def plot_categories_by_role(by_role: pd.DataFrame, demo: bool = True) -> Figure:
 
 
 def plot_cooccurrence(coef: pd.DataFrame, labels: pd.Series | dict[str, str], demo: bool = True) -> Figure:
-    """Heat map of the co-occurrence coefficient c between codes (0 to 1), codes named in Spanish."""
+    """Heat map of the co-occurrence coefficient c between codes (0 to 1), codes named in Spanish.
+
+    The diagonal (a code with itself, always 1) is left blank so that it does not dominate the colours.
+    """
     names = (labels.to_dict() if isinstance(labels, pd.Series) else dict(labels))
     d = coef.rename(index=lambda s: wrap(humanize(names.get(s, s)), 30),
                     columns=lambda s: wrap(humanize(names.get(s, s)), 30))
     fig, ax = plt.subplots(figsize=(10, 9))
     sns.heatmap(d, cmap="mako_r", vmin=0, vmax=1, square=True, cbar_kws={"label": "coeficiente c", "shrink": 0.7},
-                ax=ax)
+                mask=np.eye(len(d), dtype=bool), ax=ax)
     ax.set(title="Coocurrencia de códigos", xlabel="", ylabel="")
     _demo_mark(fig, demo)
     return fig

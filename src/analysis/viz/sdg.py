@@ -1,4 +1,5 @@
-"""Figures of the development-plans chapter (04): SDGs by municipality and by axis, cooperation mentions.
+"""Figures of the development-plans chapter (04): SDGs by municipality and by axis, targets by axis,
+cooperation mentions.
 
 May import: ``analysis.viz.style``, matplotlib, seaborn, pandas. The notebook passes the tables
 ``analysis.analyses.sdg`` computes (``goal_shares``, ``cooperation_by_plan``).
@@ -12,14 +13,16 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from analysis.viz.style import SEQUENTIAL_CMAP, legend_below, text_colour, wrap
+from analysis.viz.style import SEQUENTIAL_CMAP, demo_mark, legend_below, text_colour, wrap
 
 DEMO = "DEMOSTRACIÓN: extractos de planes escritos para el compendio"
+#: What a table caption built from the demonstration plans ends with.
+DEMO_CAPTION = " (DEMOSTRACIÓN: extractos de planes escritos para el compendio)"
 
 
 def _demo_mark(fig: Figure, demo: bool) -> None:
     if demo:
-        fig.text(0.99, 0.01, DEMO, ha="right", va="bottom", fontsize=10, color="#b00020", fontweight="bold")
+        demo_mark(fig, DEMO)
 
 
 def _annotate_shares(ax: Axes, shares: pd.DataFrame, min_share: float = 0.05) -> None:
@@ -48,8 +51,11 @@ def plot_goal_shares(shares: pd.DataFrame, title: str, ylabel: str = "", demo: b
     ax.set(title=wrap(title, 80), xlabel="ODS", ylabel=ylabel)
     ax.tick_params(axis="x", rotation=0)
     if annotate:
-        ax.text(0, -0.08, "Números: porcentaje de los segmentos (sólo los de 5 % o más).", transform=ax.transAxes,
-                fontsize=9, va="top", color="0.3")
+        # under the axis label, at a fixed distance in points (a fraction of the axes would hit the label
+        # on a short figure)
+        ax.annotate("Números: porcentaje de los segmentos (sólo los de 5 % o más).", xy=(0, 0),
+                    xycoords="axes fraction", xytext=(0, -46), textcoords="offset points", fontsize=9, va="top",
+                    color="0.3")
     _demo_mark(fig, demo)
     return fig
 
@@ -61,5 +67,25 @@ def plot_cooperation(stack: pd.DataFrame, title: str, demo: bool = True) -> Figu
     d.plot.barh(stacked=True, ax=ax, width=0.8)
     ax.set(title=wrap(title, 70), xlabel="Menciones", ylabel="")
     legend_below(ax, ncol=2)
+    _demo_mark(fig, demo)
+    return fig
+
+
+def plot_target_matrix(matrix: pd.DataFrame, title: str, demo: bool = True) -> Figure:
+    """Heat map of the number of segments whose suggested SDG target (columns, "11.2") is each one, per
+    row (the axes of a plan); every non-zero cell carries its count, in black or white by contrast, and
+    the empty cells are left blank."""
+    d = matrix.rename(index=lambda s: wrap(s, 34))
+    fig, ax = plt.subplots(figsize=(max(9.0, 0.42 * d.shape[1] + 4), 0.7 * len(d) + 2.4))
+    sns.heatmap(d, cmap=SEQUENTIAL_CMAP, vmin=0, cbar_kws={"label": "segmentos"}, mask=d.to_numpy() == 0,
+                linewidths=0.5, linecolor="0.9", ax=ax)  # empty cells stay blank
+    cmap, norm = ax.collections[0].cmap, ax.collections[0].norm
+    for i, row in enumerate(d.to_numpy()):
+        for j, v in enumerate(row):
+            if pd.notna(v) and v > 0:
+                ax.text(j + 0.5, i + 0.5, f"{int(v)}", ha="center", va="center", fontsize=9,
+                        color=text_colour(cmap(norm(v))))
+    ax.set(title=wrap(title, 80), xlabel="Meta ODS sugerida", ylabel="")
+    ax.tick_params(axis="x", rotation=90)
     _demo_mark(fig, demo)
     return fig

@@ -11,6 +11,7 @@ alike:
 * :func:`text_colour` picks black or white text for a given background (no dark on dark);
 * :func:`panel_title` numbers the panels of a figure "(a)", "(b)", … so captions can name them;
 * :func:`place_labels` labels points without letting two labels overlap;
+* :func:`demo_mark` marks a figure drawn from demonstration material;
 * :func:`mostrar` shows a figure with its alternative text (and saves it), once.
 
 Spanish labels are the caller's job. Each figure is written as PNG (for the book and print) and
@@ -145,6 +146,17 @@ def place_labels(ax: Axes, xs: Sequence[float], ys: Sequence[float], labels: Seq
                 break
             t.remove()
     return placed
+
+
+def demo_mark(fig: Figure, text: str) -> None:
+    """A visible mark, in red above the figure, on figures drawn from demonstration material.
+
+    Written above everything the figure holds (the figure is saved with a tight bounding box, which
+    grows to include it), so it never covers a legend, a label or the data.
+    """
+    top = max((ax.get_position().y1 for ax in fig.axes), default=0.95)
+    above_title = (28 / 72) / fig.get_figheight()  # a bold 12-pt title and its padding, as a fraction of the height
+    fig.text(0.5, top + above_title, text, ha="center", va="bottom", fontsize=11, color="#b00020", fontweight="bold")
 
 
 def small_text(fig: Figure) -> list[str]:
