@@ -112,3 +112,8 @@ def test_limits_next_to_1_get_the_decimals_that_tell_them_apart() -> None:
     assert "IC 95 %: 0.998 a 1.170" in w.irr_phrase(1.08, 0.998, 1.17)
     moved = w.irr_change("la distancia", (1.19, 0.998, 1.42), (1.19, 1.003, 1.41))
     assert moved == "la razón de la distancia pasa de 1.190 a 1.190 (IC 95 %: 1.003 a 1.410): pasa a distinguirse de 1 (mayor)"
+
+
+def test_the_ratio_of_a_masculine_noun_contracts_de_el() -> None:
+    text = w.irr_change("el índice de marginación", (1.36, 1.2, 1.54), (1.35, 1.19, 1.53))
+    assert text.startswith("la razón del índice de marginación pasa de 1.36 a 1.35")

@@ -93,7 +93,8 @@ def irr_change(label: str, base: tuple[float, float, float], other: tuple[float,
     if decimals is None:
         decimals = max(ci_decimals(base[1], base[2]), ci_decimals(other[1], other[2]))
     ci = interval(other[1], other[2], decimals)
-    moved = f"la razón de {label} pasa de {num(base[0], decimals)} a {num(other[0], decimals)} ({ci})"
+    of = f"del {label[3:]}" if label.startswith("el ") else f"de {label}"  # "de el índice" -> "del índice"
+    moved = f"la razón {of} pasa de {num(base[0], decimals)} a {num(other[0], decimals)} ({ci})"
     if b_side == o_side:
         keeps = {"above": "y sigue por encima de 1", "below": "y sigue por debajo de 1",
                  "crosses": "y sigue sin distinguirse de 1"}[b_side]
