@@ -151,7 +151,7 @@ def test_sentences_cover_the_main_specification_and_skip_the_missing_indicator()
         "nb2_caso_completo"]
     assert "índice de marginación" not in robust["nb2_grado"]  # the grade fit has no index: nothing to compare
     assert "pasa a distinguirse de 1 (mayor)" in robust["nb2_caso_completo"]
-    # above 1 everywhere it is estimated: the population; the index drops out in the complete-case fit
+    # above 1 in every fit that has it: only the population (the index crosses 1 in the complete-case fit)
     assert md.robust_terms(est) == ["log10_pop"]
 
 
