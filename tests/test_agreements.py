@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.tables.agreements import CANONICAL_COLUMNS, AgreementDataError, from_twinnings, validate_canonical
+from analysis.tables.agreements import CANONICAL_COLUMNS, AgreementDataError, from_links, from_twinnings, validate_canonical
 from analysis.tables.registry import load_agreements
 
 
@@ -72,3 +72,45 @@ def test_load_agreements_parameters_are_checked() -> None:
         load_agreements("rai", "")
     with pytest.raises(AgreementDataError, match="Unknown registry"):
         load_agreements("sre", "")
+
+
+def _links() -> pd.DataFrame:
+    return pd.DataFrame({
+        "inegi_code": ["23005", "23005", "14039"], "state_code": ["23", "23", "14"],
+        "partner_id": ["Q49261", "wichita|USA", "Q2868"], "partner_city": ["Kunming", "Wichita", "Lima"],
+        "partner_country_iso3": ["CHN", "USA", "PER"], "provenance": ["wikidata", "wikipedia", "both"],
+        "wikipedia_pair_ids": ["", "W00001", "W00006"], "wikidata_edge_ids": ["17", "", "40"],
+    })
+
+
+def test_two_source_adapter_keeps_provenance_and_one_key_per_city() -> None:
+    r = from_links(_links(), _twinnings())
+    a = r.agreements
+    assert list(a.columns) == CANONICAL_COLUMNS
+    muni = a[a.level == "municipal"].set_index("partner_id")
+    assert muni.loc["Q49261", "provenance"] == "wikidata"
+    assert muni.loc["Q49261", "source"] == "wikidata_p190"
+    assert muni.loc["Q2868", "source"] == "wikipedia_twincities+wikidata_p190"
+    assert muni.loc["Q2868", "source_ref"] == "wikipedia W00006 wikidata 40"
+    assert muni.loc["Q2868", "agreement_id"] == "L-14039-Q2868"
+    state = a[a.level == "state"]
+    assert state.agreement_id.tolist() == ["W00003"]  # the Wikipedia state-level pair, as in from_twinnings
+    assert state.provenance.tolist() == ["wikipedia"]
+    assert r.counts["kept_municipal"] == 3
+    assert r.counts["kept_municipal_both"] == r.counts["kept_municipal_wikidata"] == r.counts["kept_municipal_wikipedia"] == 1
+    assert r.counts["rows_in"] == r.counts["kept"] + r.counts["set_aside"]
+
+
+def test_wikipedia_adapter_keys_cities_and_marks_provenance() -> None:
+    a = from_twinnings(_twinnings()).agreements
+    assert set(a.provenance) == {"wikipedia"}
+    assert a.set_index("agreement_id").loc["W00001", "partner_id"] == "wichita|USA"
+
+
+def test_two_source_adapter_names_a_bad_provenance() -> None:
+    links = _links()
+    links.loc[1, "provenance"] = "wiki"
+    with pytest.raises(AgreementDataError, match=r"row 3, field provenance: 'wiki'"):
+        from_links(links, _twinnings())
+    with pytest.raises(AgreementDataError, match="partner_id"):
+        from_links(_links().drop(columns="partner_id"), _twinnings())

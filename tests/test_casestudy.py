@@ -245,3 +245,29 @@ def test_split_antimeridian() -> None:
     pts = [(170.0, 10.0), (179.0, 11.0), (-179.0, 12.0), (-170.0, 13.0)]
     assert spatial.split_antimeridian(pts) == [[(170.0, 10.0), (179.0, 11.0)], [(-179.0, 12.0), (-170.0, 13.0)]]
     assert spatial.split_antimeridian(pts[:2]) == [pts[:2]]
+
+
+def test_crosscheck_against_both_sources_matches_by_name_or_by_place() -> None:
+    links = pd.DataFrame({
+        "inegi_code": ["23005", "23005", "23005", "23011"],
+        "partner_id": ["Q52593", "Q214067", "medellin|COL", "Q1"],
+        "partner_city": ["Mar del Plata", "Santiago de los Caballeros", "Medellín", "Sanya"],  # another name, same place
+        "partner_country_iso3": ["ARG", "GTM", "COL", "CHN"],
+        "partner_lat": [-38.0, 14.5611, 6.25, 18.25], "partner_lon": [-57.55, -90.7344, -75.56, 109.5],
+        "provenance": ["both", "wikidata", "wikipedia", "wikidata"],
+    })
+    table = cs.crosscheck_sources(cst.read_agreements(FIX / "agreements_ok.csv"), links)
+    status = dict(zip(table.partner_city, table.status, strict=True))
+    assert status == {"Mar del Plata": "both", "Antigua Guatemala": "wikidata", "Sanya": "none", "": "sources_only"}
+    extra = table[table.status == "sources_only"]
+    assert extra.source_name.tolist() == ["Medellín"]  # Sanya is another municipality's partner
+    assert extra.provenance.tolist() == ["wikipedia"]
+    summary = cs.crosscheck_sources_summary(table)
+    assert summary["table1_international"] == 3
+    assert (summary["in_both"], summary["only_wikidata"], summary["in_neither"]) == (1, 1, 1)
+    assert summary["in_either"] == 2
+    assert summary["in_wikidata"] == 2
+    assert summary["sources_only"] == 1
+    far = links.assign(partner_lat=links.partner_lat + 2)  # without the place, the other name does not match
+    assert "Antigua Guatemala" not in set(cs.crosscheck_sources(cst.read_agreements(FIX / "agreements_ok.csv"), far)
+                                          .query("status == 'wikidata'").partner_city)

@@ -237,3 +237,13 @@ def test_published_ledger_statuses() -> None:
     assert set(led.status) <= set(claims.STATUSES)
     assert led.loc["C02", "status"] == "transcribed"
     assert led.loc["C03", "status"] == "transcribed"
+
+
+def test_state_and_national_figures_come_from_the_same_links_table() -> None:
+    ev = evidence(with_links=True)
+    ev.links_by_municipality = pd.DataFrame({"inegi_code": ["20067", "23003", "23005", "23011"], "links": [0, 0, 5, 0]})
+    qroo = claims.check_qroo_municipalities_with_links(pd.Series(dtype=object), ev)
+    assert qroo.value.startswith("1 de 3 municipios")  # the links table's count, not the twinnings' (2 of 3)
+    rank = claims.check_bj_rank_links(pd.Series(dtype=object), ev)
+    assert rank.value.startswith("5 vínculos en la tabla por municipio del capítulo 1: lugar 1 de 4 municipios")
+    assert rank.value.endswith("lugar 1 de 3 en el estado")

@@ -139,3 +139,32 @@ def test_real_covariates():
 
 def test_table_passes_its_schema(table):
     validate_table(table.reset_index(), cv.COVARIATES_CSV)
+
+
+def test_model_frame_with_the_grade_instead_of_the_index(table):
+    cov = table.reset_index()
+    counts = pd.DataFrame({"inegi_code": ["14039", "23005", "23010"], "n_links": [20, 9, 0]})
+    grade = cv.model_frame(counts, cov, marginalisation="grade").set_index("inegi_code")
+    assert "marginalisation_index_2020" not in grade.attrs["terms"]
+    i = cv.MODEL_TERMS.index("marginalisation_index_2020")
+    assert grade.attrs["terms"][i:i + len(cv.GRADE_TERMS)] == cv.GRADE_TERMS
+    assert grade.loc["23010", "marginalisation_grade_alto"] == 1  # 23010 is "Alto" in the fixture
+    assert grade.loc["23010", cv.GRADE_TERMS].sum() == 1
+    reference = cov.set_index("inegi_code").marginalisation_grade_2020 == "Muy bajo"
+    assert (grade.loc[reference[reference].index, cv.GRADE_TERMS].sum(axis=1) == 0).all()
+    with pytest.raises(cv.CovariateError, match="marginalisation='level'"):
+        cv.model_frame(counts, cov, marginalisation="level")
+
+
+def test_read_covariates_round_trip(table, tmp_path):
+    path = tmp_path / "municipal_covariates.csv"
+    table.reset_index().to_csv(path, index=False)
+    back = cv.read_covariates(path).set_index("inegi_code")
+    assert back.loc["23010", "migration_missing"]
+    assert pd.isna(back.loc["23010", "migration_intensity_2010"])
+    assert back.index.tolist() == ["14039", "23005", "23010"]
+    with pytest.raises(cv.CovariateError, match="not found"):
+        cv.read_covariates(tmp_path / "absent.csv")
+    table.reset_index().drop(columns="coastal").to_csv(path, index=False)
+    with pytest.raises(cv.CovariateError, match="coastal"):
+        cv.read_covariates(path)

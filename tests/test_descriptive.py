@@ -108,3 +108,21 @@ def test_curated_capitals() -> None:
     assert caps.state_code.is_unique
     assert (caps.inegi_code.str[:2] == caps.state_code).all()
     assert caps.source.str.len().gt(0).all()
+
+
+def test_by_source_counts_each_view(munis: pd.DataFrame, agreements: pd.DataFrame) -> None:
+    two = agreements.assign(provenance=["wikipedia", "both", "wikidata", "wikidata", "wikipedia"])
+    out = ds.by_source(two, munis).set_index("source_view")
+    assert out.loc["two_sources", "municipal_links"] == 4  # the state-level row is left out
+    assert out.loc["wikipedia", "municipal_links"] == 2  # wikipedia + both
+    assert out.loc["wikidata", "municipal_links"] == 3  # wikidata + both
+    assert out.loc["wikipedia", "municipalities_with_link"] == 1
+    assert out.loc["wikidata", "municipalities_with_link"] == 2
+    assert out.loc["wikidata", "coverage_pct"] == 50.0
+    assert out.loc["wikipedia", "usa_pct"] == 100.0
+    assert out.loc["wikidata", "partner_countries"] == 3
+
+
+def test_by_source_refuses_a_single_registry(munis: pd.DataFrame, agreements: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="registry=two_sources"):
+        ds.by_source(agreements.assign(provenance="rai"), munis)

@@ -125,3 +125,60 @@ def test_all_zero_counts_fail_cleanly(frame: pd.DataFrame) -> None:
     assert list(fits) == ["nb2", "hurdle"]
     assert not fits["hurdle"].converged
     assert fits["hurdle"].warnings
+
+
+def _estimates(rows: dict[str, dict[str, tuple[float, float, float]]]) -> pd.DataFrame:
+    return pd.DataFrame([{"model": m, "term": t, "irr": v[0], "ci_low": v[1], "ci_high": v[2]}
+                         for m, terms in rows.items() for t, v in terms.items()])
+
+
+def test_sentences_cover_the_main_specification_and_skip_the_missing_indicator() -> None:
+    est = _estimates({
+        "nb2": {"log10_pop": (6.1, 3.2, 11.4), "marginalisation_index_2020": (1.36, 1.2, 1.54),
+                "migration_intensity_2010": (1.08, 0.99, 1.17), "migration_missing": (0.63, 0.31, 1.3)},
+        "nb2_caso_completo": {"log10_pop": (6.0, 3.1, 11.0), "marginalisation_index_2020": (1.3, 0.95, 1.5),
+                              "migration_intensity_2010": (1.1, 1.01, 1.2)},
+        "nb2_grado": {"log10_pop": (5.9, 3.0, 11.1), "migration_intensity_2010": (1.07, 0.98, 1.16)},
+    })
+    text = md.covariate_sentences(est)
+    assert list(text) == ["log10_pop", "marginalisation_index_2020", "migration_intensity_2010"]
+    assert "menos marginación" in text["marginalisation_index_2020"]
+    assert "se asocia con una tasa 1.36 veces mayor" in text["marginalisation_index_2020"]
+    assert "no se distingue de 1" in text["migration_intensity_2010"]
+    robust = md.robustness_sentences(est)
+    assert set(robust) == {"nb2_caso_completo", "nb2_grado"}
+    assert "el índice de marginación pasa de 1.36 a 1.30 (IC 95 %: 0.95 a 1.50): ya no se distingue de 1" in robust[
+        "nb2_caso_completo"]
+    assert "índice de marginación" not in robust["nb2_grado"]  # the grade fit has no index: nothing to compare
+    assert "pasa a distinguirse de 1 (mayor)" in robust["nb2_caso_completo"]
+    # above 1 in every fit that has it: only the population (the index crosses 1 in the complete-case fit)
+    assert md.robust_terms(est) == ["log10_pop"]
+
+
+def test_best_model_skips_fits_that_did_not_converge() -> None:
+    comp = pd.DataFrame({"model": ["poisson", "nb2", "zinb", "hurdle", "test_lr_poisson_vs_nb2"],
+                         "aic": [10.0, 8.0, 7.0, 5.0, float("nan")], "bic": [11.0, 9.0, 8.5, 6.0, float("nan")],
+                         "converged": [True, True, True, False, float("nan")]})
+    assert md.best_model(comp, "bic") == "zinb"
+    comp.loc[3, "converged"] = True
+    assert md.best_model(comp, "aic") == "hurdle"
+    comp["converged"] = False
+    with pytest.raises(ValueError, match="no model converged"):
+        md.best_model(comp)
+
+
+def test_main_specification_fits_with_clustered_errors() -> None:
+    rng = np.random.default_rng(11)
+    n = 1200
+    df = pd.DataFrame({"inegi_code": [f"{i:05d}" for i in range(n)], "state_code": [f"{1 + i % 30:02d}" for i in range(n)]})
+    for term in md.MAIN_TERMS:
+        df[term] = rng.normal(size=n)
+    df["migration_missing"] = (rng.random(n) < 0.01).astype(int)
+    mu = np.exp(-2 + 0.8 * df.log10_pop + 0.3 * df.marginalisation_index_2020)
+    df["n_links"] = rng.negative_binomial(1, 1 / (1 + mu))
+    fit = md.fit_models(df, covariates=md.MAIN_TERMS, models=("nb2",))["nb2"]
+    irr = md.irr_table(fit).set_index("term")
+    assert fit.converged
+    assert set(irr.index) == {"const", *md.MAIN_TERMS}
+    assert irr.loc["marginalisation_index_2020", "ci_low"] < np.exp(0.3) < irr.loc["marginalisation_index_2020", "ci_high"]
+    assert set(irr.se_type) == {"cluster"}

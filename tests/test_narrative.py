@@ -124,3 +124,31 @@ def test_claim_status_counts(results: dict[str, str]) -> None:
     counts = claims.status_counts(table("claims_ledger.csv"))
     for status, n in counts.items():
         assert results[f"r05_estado_{status}"] == wording.num(n), f"r05_estado_{status} is out of date"
+
+
+def test_two_source_overlap(results: dict[str, str]) -> None:
+    links = table("twinning_links.csv")
+    n = links.provenance.value_counts()
+    assert results["r01_vinculos_union"] == wording.num(len(links))
+    assert results["r01_solo_wikipedia"] == wording.num(int(n.get("wikipedia", 0)))
+    assert results["r01_solo_wikidata"] == wording.num(int(n.get("wikidata", 0)))
+    assert results["r01_ambas"] == wording.num(int(n.get("both", 0)))
+    assert results["r01_ambas_pct"] == wording.share_pct(int(n.get("both", 0)), len(links), 1)
+    agreements = table("agreements.csv")
+    assert results["r01_vinculos_total"] == wording.num(int((agreements.level == "municipal").sum()))
+
+
+def test_missing_migration_count_and_chosen_model(results: dict[str, str]) -> None:
+    est = table("model_estimates.csv")
+    assert results["r02_migracion_faltante"] in results["r02_regla_migracion"]
+    comparison = table("model_comparison.csv")
+    assert results["r02_elegido"].lower() == md.best_model(comparison, "bic").lower()
+    for term, sentence in md.covariate_sentences(est, md.best_model(comparison, "bic")).items():
+        assert results[f"r02_elegido_{term}"] == sentence
+
+
+def test_two_source_finder_ratio(results: dict[str, str]) -> None:
+    ratio = table("partner_evaluation_two_sources.csv").set_index("method").loc["cociente modelo/popularidad"]
+    assert results["r06_dos_cociente"] == wording.num(ratio.hit_at_10, 2)
+    assert (results["r06_dos_cociente_bajo"], results["r06_dos_cociente_alto"]) == (wording.num(ratio.hit_low, 2),
+                                                                                  wording.num(ratio.hit_high, 2))

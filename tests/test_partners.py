@@ -360,3 +360,73 @@ def test_foreign_tables_pass_their_schemas(finder):
     ev = fo.evaluate_foreign(finder, seed=2, n_boot=100, penalties=(1.0,))
     validate_table(fo.evaluation_table(ev), "partner_evaluation_two_sources.csv")
     validate_table(fo.weights_table(finder), "partner_finder_weights.csv")
+
+
+def test_foreign_recommendations_in_one_country(finder):
+    rec = finder.recommend("23002", top=10, country="usa")
+    assert len(rec.table) >= 1
+    assert set(rec.table.partner_country_iso3) == {"USA"}
+    with pytest.raises(pt.UnknownCountryError, match="'XYZ'"):
+        finder.recommend("23002", country="XYZ")
+
+
+@pytest.fixture
+def cli_foreign(finder, monkeypatch):
+    fo.evaluate_foreign(finder, seed=5, n_boot=50, penalties=(1.0,))  # leaves the finder fitted
+    monkeypatch.setattr(cli_partners, "load_foreign", lambda: finder)
+    return finder
+
+
+@pytest.mark.usefixtures("cli_foreign")
+def test_cli_foreign_finder_formats(capsys):
+    assert cli.main(["partners", "23002", "--finder", "foreign", "--top", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Socios sugeridos para Épsilon")
+    assert out.count("puntaje") == 3
+    assert cli.main(["partners", "23002", "--finder", "foreign", "--format", "json", "--top", "2"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["method"] == "foreign"
+    assert len(payload["recommendations"]) == 2
+    assert all(r["reason"].endswith(".") for r in payload["recommendations"])
+    assert cli.main(["partners", "23002", "--finder", "foreign", "--format", "csv", "--country", "USA"]) == 0
+    table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out), dtype={"inegi_code": str})
+    assert set(table.partner_country_iso3) == {"USA"}
+    assert set(table.inegi_code) == {"23002"}
+
+
+@pytest.mark.parametrize(("argv", "expect"), [
+    (["partners", "99999", "--finder", "foreign"], "99999"),
+    (["partners", "23002", "--finder", "foreign", "--country", "XYZ"], "XYZ"),
+    (["partners", "23002", "--finder", "foreign", "--top", "0"], "--top"),
+])
+@pytest.mark.usefixtures("cli_foreign")
+def test_cli_foreign_bad_input_exit_2(capsys, argv, expect):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:")
+    assert expect in err
+
+
+def test_cli_foreign_without_weights_says_which_notebook(capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(cli_partners.paths, "PROCESSED", tmp_path)
+    assert cli.main(["partners", "23005", "--finder", "foreign"]) == 1
+    assert "run notebook 06" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("real_data")
+def test_cli_foreign_finder_on_real_data(capsys):
+    """Bacalar (no link) and Benito Juárez get ten explained suggestions with the weights notebook 06 wrote."""
+    if not (cli_partners.paths.PROCESSED / cli_partners.WEIGHTS_CSV).exists():
+        pytest.skip("partner_finder_weights.csv not built (run notebook 06)")
+    existing = {}
+    for code in ("23010", "23005"):
+        assert cli.main(["partners", code, "--finder", "foreign", "--format", "json"]) == 0
+        payload = json.loads(capsys.readouterr().out)
+        recs = payload["recommendations"]
+        assert len(recs) == 10
+        assert all(len(r["reason"]) > 10 for r in recs)
+        assert not {r["partner_city"] for r in recs} & set(payload["existing_partners"])
+        existing[code] = payload["existing_partners"]
+    assert existing["23010"] == []
+    assert existing["23005"]

@@ -182,7 +182,8 @@ def test_registry_parameters_are_validated(project: Path) -> None:
         pipeline.run(overrides={"rai_path": "inputs/export.csv"}, log=quiet)
     with pytest.raises(PipelineError, match=r"registry=rai needs -p rai_path"):
         pipeline.run(overrides={"registry": "rai"}, log=quiet)
-    with pytest.raises(PipelineError, match=r"registry='sre' is not a registry; use one of \['wikipedia', 'rai'\]"):
+    with pytest.raises(PipelineError,
+                       match=r"registry='sre' is not a registry; use one of \['two_sources', 'wikipedia', 'rai'\]"):
         pipeline.run(overrides={"registry": "sre"}, log=quiet)
     with pytest.raises(PipelineError, match=r"rai_path='inputs/nope.csv': no such file"):
         pipeline.run(overrides={"registry": "rai", "rai_path": "inputs/nope.csv"}, log=quiet)

@@ -102,3 +102,18 @@ def test_robustness_sentences_name_what_changes() -> None:
 def test_missing_estimate_is_named() -> None:
     with pytest.raises(ValueError, match="'zinb'"):
         md.estimate(estimates(), "zinb", "capital")
+
+
+def test_limits_next_to_1_get_the_decimals_that_tell_them_apart() -> None:
+    assert w.ci_decimals(1.002, 1.42) == 3
+    assert w.ci_decimals(0.9995, 1.2) == 4
+    assert w.ci_decimals(0.94, 4.87) == 2
+    assert w.irr_phrase(1.19, 1.002, 1.42) == "se asocia con una tasa 1.190 veces mayor (IC 95 %: 1.002 a 1.420)"
+    assert "IC 95 %: 0.998 a 1.170" in w.irr_phrase(1.08, 0.998, 1.17)
+    moved = w.irr_change("la distancia", (1.19, 0.998, 1.42), (1.19, 1.003, 1.41))
+    assert moved == "la razón de la distancia pasa de 1.190 a 1.190 (IC 95 %: 1.003 a 1.410): pasa a distinguirse de 1 (mayor)"
+
+
+def test_the_ratio_of_a_masculine_noun_contracts_de_el() -> None:
+    text = w.irr_change("el índice de marginación", (1.36, 1.2, 1.54), (1.35, 1.19, 1.53))
+    assert text.startswith("la razón del índice de marginación pasa de 1.36 a 1.35")

@@ -4,8 +4,9 @@ Reads the curated Table 1 of the seed slides (data/curated/benito_juarez_hermana
 the institutional timeline (data/curated/qroo_timeline.csv), validates them with errors that name
 the file, the row and the field, and derives the tables of chapter 05: the agreements with their
 great-circle distance from Cancún, the cumulative timeline, the population shares behind the
-slides' 49.05 % figure, the state's municipalities with their Wikipedia-derived links, and the
-cross-check of Table 1 against the Wikipedia-derived pairs.
+slides' 49.05 % figure, the state's municipalities with their Wikipedia-derived links, the
+cross-check of Table 1 against the Wikipedia-derived pairs (:func:`crosscheck`) and against both
+twinning sources, Wikipedia and Wikidata (:func:`crosscheck_sources`).
 """
 
 from __future__ import annotations
@@ -182,6 +183,68 @@ def crosscheck(agreements: pd.DataFrame, twinnings: pd.DataFrame, code: str = BJ
     out["number"] = out.number.astype("Int64")
     out["year"] = out.year.astype("Int64")
     return out
+
+
+#: A Table 1 partner and a link of the two-source table are the same city when their name keys
+#: agree or, in the same country, their points lie this close (km): Wikidata's English labels
+#: ("Kunming", "Havana") need not spell the city as Table 1 does.
+SAME_CITY_KM = 30.0
+SOURCES_STATUS = ("both", "wikipedia", "wikidata", "none", "sources_only")
+
+
+def crosscheck_sources(agreements: pd.DataFrame, links: pd.DataFrame, code: str = BJ_CODE) -> pd.DataFrame:
+    """Table 1's international agreements against the two-source links of one municipality.
+
+    ``links`` is data/processed/twinning_links.csv. One row per international agreement of
+    Table 1 (``status``: ``both``, ``wikipedia``, ``wikidata`` = the source(s) that record it, or
+    ``none``), then one row per link of the municipality that no agreement of Table 1 matches
+    (``sources_only``, with its provenance). Each link matches at most one agreement.
+    """
+    own = links[links.inegi_code.astype(str) == code].copy()
+    own["key"] = own.partner_city.map(city_name_key)
+    used: set[str] = set()
+    rows = []
+    for _, a in agreements[agreements.scope == "international"].sort_values("number").iterrows():
+        keys = {city_name_key(a.partner_city), city_name_key(_table1_name_from_entry(a.as_written))}
+        pool = own[(own.partner_country_iso3 == a.country_iso3) & ~own.partner_id.isin(used)]
+        dist = haversine_km(a.partner_lat, a.partner_lon, pool.partner_lat.to_numpy(float), pool.partner_lon.to_numpy(float))
+        hit = pool[pool.key.isin(keys) | (np.nan_to_num(dist, nan=np.inf) <= SAME_CITY_KM)]
+        base = {"number": a.number, "partner_city": a.partner_city, "country_iso3": a.country_iso3, "year": a.year}
+        if hit.empty:
+            rows.append(base | {"partner_id": "", "source_name": "", "provenance": "", "status": "none"})
+            continue
+        link = hit.sort_values("partner_id").iloc[0]
+        used.add(link.partner_id)
+        rows.append(base | {"partner_id": link.partner_id, "source_name": link.partner_city,
+                            "provenance": link.provenance, "status": link.provenance})
+    for _, link in own[~own.partner_id.isin(used)].sort_values("partner_id").iterrows():
+        rows.append({"number": pd.NA, "partner_city": "", "country_iso3": link.partner_country_iso3, "year": pd.NA,
+                     "partner_id": link.partner_id, "source_name": link.partner_city, "provenance": link.provenance,
+                     "status": "sources_only"})
+    out = pd.DataFrame(rows, columns=["number", "partner_city", "country_iso3", "year", "partner_id", "source_name",
+                                      "provenance", "status"])
+    out["number"] = out.number.astype("Int64")
+    out["year"] = out.year.astype("Int64")
+    return out
+
+
+def crosscheck_sources_summary(table: pd.DataFrame) -> dict[str, int]:
+    """Counts of :func:`crosscheck_sources`: Table 1 agreements by the source(s) that record them, and links outside it."""
+    t1 = table[table.status != "sources_only"]
+    extra = table[table.status == "sources_only"]
+    return {
+        "table1_international": len(t1),
+        "in_both": int((t1.status == "both").sum()),
+        "only_wikipedia": int((t1.status == "wikipedia").sum()),
+        "only_wikidata": int((t1.status == "wikidata").sum()),
+        "in_wikipedia": int(t1.status.isin(["both", "wikipedia"]).sum()),
+        "in_wikidata": int(t1.status.isin(["both", "wikidata"]).sum()),
+        "in_either": int(t1.status.isin(["both", "wikipedia", "wikidata"]).sum()),
+        "in_neither": int((t1.status == "none").sum()),
+        "sources_only": len(extra),
+        "sources_only_wikidata": int(extra.provenance.isin(["wikidata", "both"]).sum()),
+        "sources_only_wikipedia": int(extra.provenance.isin(["wikipedia", "both"]).sum()),
+    }
 
 
 def _absent_reason(pair: pd.Series, others: pd.DataFrame) -> str:

@@ -239,7 +239,13 @@ def check_qroo_municipalities_with_links(_claim: pd.Series, ev: Evidence) -> Fin
     if ev.municipalities is None or ev.twinnings is None:
         return _pending(ev.missing.get("twinnings", "twinnings.csv"))
     q = cs.qroo_municipalities(ev.municipalities, ev.twinnings)
-    n = int((q.links > 0).sum())
+    links = ev.links_by_municipality
+    col = _link_count_column(links) if links is not None else None
+    if links is not None and col is not None and "inegi_code" in links.columns:  # the table the national figure uses
+        counts = pd.to_numeric(links.set_index(links.inegi_code.astype(str))[col], errors="coerce").fillna(0)
+        n = int((counts.reindex(q.inegi_code.astype(str)).fillna(0) > 0).sum())
+    else:
+        n = int((q.links > 0).sum())
     value = f"{n} de {len(q)} municipios ({wording.share_pct(n, len(q))}) con al menos un vínculo internacional"
     national = _national_coverage(ev)
     if national:
@@ -256,10 +262,10 @@ def check_bj_rank_links(_claim: pd.Series, ev: Evidence) -> Finding:
         return _pending(ev.missing.get("links_by_municipality", "data/processed/links_by_municipality.csv"))
     counts = pd.to_numeric(links.set_index("inegi_code")[col], errors="coerce").fillna(0)
     rank = int(counts.rank(ascending=False, method="min")[cs.BJ_CODE])
-    q = cs.qroo_municipalities(ev.municipalities, ev.twinnings).set_index("inegi_code")
-    rank_state = int(q.links.rank(ascending=False, method="min")[cs.BJ_CODE])
-    value = (f"{int(counts[cs.BJ_CODE])} vínculos en Wikipedia: lugar {rank} de {len(counts):,} municipios del país "
-             f"(empates al lugar más alto); lugar {rank_state} de {len(q)} en el estado")
+    state = counts[counts.index.astype(str).str[:2] == cs.BJ_CODE[:2]]  # the same table, so both ranks count alike
+    rank_state = int(state.rank(ascending=False, method="min")[cs.BJ_CODE])
+    value = (f"{int(counts[cs.BJ_CODE])} vínculos en la tabla por municipio del capítulo 1: lugar {rank} de "
+             f"{len(counts):,} municipios del país (empates al lugar más alto); lugar {rank_state} de {len(state)} en el estado")
     return Finding(value, {"bj_national_rank_share": rank / len(counts)})
 
 

@@ -123,3 +123,43 @@ def top_municipalities(by_muni: pd.DataFrame, n: int = 15) -> pd.DataFrame:
     """The n municipalities with most links (ties broken by INEGI code)."""
     cols = ["inegi_code", "name", "state_name", "population_2020", "n_links", "n_partner_countries", "links_per_100k"]
     return by_muni.sort_values(["n_links", "inegi_code"], ascending=[False, True]).head(n)[cols].reset_index(drop=True)
+
+
+#: The views of the two-source table compared by :func:`by_source`: the provenances each one keeps.
+SOURCE_VIEWS: dict[str, tuple[str, ...]] = {
+    "two_sources": ("wikipedia", "wikidata", "both"),
+    "wikipedia": ("wikipedia", "both"),
+    "wikidata": ("wikidata", "both"),
+}
+
+
+def by_source(agreements: pd.DataFrame, municipalities: pd.DataFrame) -> pd.DataFrame:
+    """The chapter's headline municipal figures for the union and for each source on its own.
+
+    ``agreements`` is the canonical table of the two sources (``provenance`` wikipedia, wikidata or
+    both). One row per view of ``SOURCE_VIEWS``: municipal links, municipalities with a link,
+    coverage (%), links per 100,000 inhabitants, partner countries, Gini among municipalities, the
+    share of links held by the 1 % of municipalities with most links and the share with the United
+    States (%). State-level agreements are left out (they are the same in every view).
+    """
+    muni = _municipal(agreements)
+    unknown = sorted(set(muni.provenance) - set(SOURCE_VIEWS["two_sources"]))
+    if unknown:
+        raise ValueError(f"agreements: provenance {unknown} is not one of the two twinning sources; "
+                         "run notebook 01 with registry=two_sources.")
+    rows = []
+    for view, kept in SOURCE_VIEWS.items():
+        sub = muni[muni.provenance.isin(kept)]
+        by_muni = links_by_municipality(sub, municipalities)
+        n = int(by_muni.n_links.sum())
+        top = by_muni.n_links.sort_values(ascending=False).head(round(len(by_muni) * 0.01)).sum()
+        rows.append({
+            "source_view": view, "municipal_links": n, "municipalities_with_link": int(by_muni.has_link.sum()),
+            "coverage_pct": round(100 * by_muni.has_link.mean(), 2),
+            "links_per_100k": round(n / by_muni.population_2020.sum() * PER, 3),
+            "partner_countries": int(sub.partner_country_iso3.nunique()),
+            "gini_municipalities": round(gini(by_muni.n_links), 3),
+            "top1_pct": round(100 * top / n, 1) if n else float("nan"),
+            "usa_pct": round(100 * float((sub.partner_country_iso3 == "USA").mean()), 1) if n else float("nan"),
+        })
+    return pd.DataFrame(rows)

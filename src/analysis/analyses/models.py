@@ -9,6 +9,12 @@ Covariates (all derived from data in the compendium):
 - ``coastal``: at least 1 km of sea coast on the municipal boundary, the single definition of
   :func:`analysis.features.geography.coast_and_borders` (chapter 06 uses the same).
 
+Those four are the prior specification (``COVARIATES``). The main specification
+(``MAIN_TERMS``, :data:`analysis.features.covariates.MODEL_TERMS`) adds the distance to the US
+border (per 100 km), CONAPO's 2020 marginalisation index (a higher index means LESS
+marginalisation), the 2010 migration intensity and its missing-value indicator; the frame comes
+from :func:`analysis.features.covariates.model_frame`, which states the missing-value rule.
+
 Models: Poisson, NB2, zero-inflated NB2 (logit inflation on log10_pop) and a hurdle model
 (Poisson zero part, i.e. a complementary log-log binary model for "any link"; truncated NB2 count
 part). Convergence is reported, never hidden.
@@ -30,27 +36,48 @@ from statsmodels.discrete.truncated_model import HurdleCountModel
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
 
 from analysis.analyses import wording
+from analysis.features.covariates import MODEL_TERMS
 from analysis.features.geography import NORTHERN_BORDER_STATES
 
+#: The prior specification: population, northern border state, state capital, coast.
 COVARIATES: list[str] = ["log10_pop", "border_state", "capital", "coastal"]
+#: The main specification: the prior one plus distance to the US border, marginalisation and migration.
+MAIN_TERMS: list[str] = list(MODEL_TERMS)
 TERM_LABELS: dict[str, str] = {
     "const": "Constante", "log10_pop": "Población (×10)", "border_state": "Estado fronterizo del norte",
     "capital": "Capital estatal", "coastal": "Municipio costero", "alpha": "Dispersión (alfa)",
+    "dist_us_border_100km": "Distancia a la frontera con EE. UU. (100 km)",
+    "marginalisation_index_2020": "Índice de marginación 2020 (mayor: menos marginación)",
+    "migration_intensity_2010": "Intensidad migratoria a EE. UU. 2010",
+    "migration_missing": "Sin índice migratorio 2010 (indicador)",
+    "marginalisation_grade_bajo": "Grado de marginación bajo (frente a muy bajo)",
+    "marginalisation_grade_medio": "Grado de marginación medio (frente a muy bajo)",
+    "marginalisation_grade_alto": "Grado de marginación alto (frente a muy bajo)",
+    "marginalisation_grade_muy_alto": "Grado de marginación muy alto (frente a muy bajo)",
 }
 #: How a sentence names the change each covariate measures ("<phrase> <irr_phrase>").
 TERM_PHRASES: dict[str, str] = {
     "log10_pop": "Multiplicar la población por diez", "border_state": "Pertenecer a un estado de la frontera norte",
     "capital": "Ser capital estatal", "coastal": "Tener costa",
+    "dist_us_border_100km": "Estar cien kilómetros más lejos de la frontera con Estados Unidos",
+    "marginalisation_index_2020": ("Un punto más en el índice de marginación 2020 de CONAPO (un índice mayor indica "
+                                   "menos marginación)"),
+    "migration_intensity_2010": "Un punto más en el índice de intensidad migratoria a Estados Unidos de 2010",
 }
 #: How a sentence names the ratio of each covariate ("la razón de <noun>").
 TERM_NOUNS: dict[str, str] = {
     "log10_pop": "la población (×10)", "border_state": "la frontera norte", "capital": "la capitalidad",
-    "coastal": "la costa",
+    "coastal": "la costa", "dist_us_border_100km": "la distancia a la frontera con Estados Unidos",
+    "marginalisation_index_2020": "el índice de marginación", "migration_intensity_2010": "la intensidad migratoria",
 }
-#: The robustness re-estimates of the NB2 and how the book names them.
+#: The robustness re-estimates of the main NB2 and how the book names them.
 ROBUSTNESS_LABELS: dict[str, str] = {
     "nb2_sin_cdmx": "Sin las alcaldías de la Ciudad de México",
     "nb2_sin_top1pct": "Sin el 1 % de municipios con más vínculos",
+    "nb2_caso_completo": "Sin los municipios que no tienen índice de intensidad migratoria 2010 (caso completo)",
+    "nb2_grado": "Con el grado de marginación en lugar del índice",
+    "nb2_wikipedia": "Con los vínculos de Wikipedia solamente",
+    "nb2_wikidata": "Con los vínculos de Wikidata solamente",
 }
 
 
@@ -219,6 +246,25 @@ def drop_top_share(df: pd.DataFrame, share: float = 0.01) -> pd.DataFrame:
     return df.drop(index=top)
 
 
+def robust_terms(estimates: pd.DataFrame, base: str = "nb2", variants: list[str] | None = None) -> list[str]:
+    """The worded terms whose interval lies above 1 in ``base`` and in every variant that has them."""
+    variants = variants if variants is not None else [v for v in ROBUSTNESS_LABELS if v in set(estimates.model)]
+    out = []
+    for term in _terms_of(estimates, base):
+        fits = [base, *(v for v in variants if term in set(estimates.term[estimates.model == v]))]
+        if all(wording.irr_side(*estimate(estimates, m, term)[1:]) == "above" for m in fits):
+            out.append(term)
+    return out
+
+
+def best_model(comparison: pd.DataFrame, criterion: str = "bic") -> str:
+    """The converged model of ``MODELS`` with the lowest ``criterion`` (aic or bic) in a comparison table."""
+    fits = comparison[comparison.model.isin(MODELS) & comparison.converged.astype(bool)]
+    if fits.empty:
+        raise ValueError("no model converged; nothing to choose.")
+    return str(fits.loc[fits[criterion].astype(float).idxmin(), "model"])
+
+
 def comparison_with_tests(fits: dict[str, Fit]) -> pd.DataFrame:
     """The comparison table plus two rows for the LR (Poisson vs NB2) and Vuong (ZINB vs NB2) tests."""
     table = comparison_table(fits)
@@ -242,28 +288,45 @@ def estimate(estimates: pd.DataFrame, model: str, term: str) -> tuple[float, flo
     return float(r.irr), float(r.ci_low), float(r.ci_high)
 
 
-def covariate_sentences(estimates: pd.DataFrame, model: str = "nb2") -> dict[str, str]:
+def _terms_of(estimates: pd.DataFrame, model: str) -> list[str]:
+    """The worded terms (``TERM_PHRASES`` order) that ``estimates`` holds for ``model``."""
+    present = set(estimates.term[estimates.model == model])
+    if not present:
+        raise ValueError(f"model_estimates has no rows for model {model!r}.")
+    return [t for t in TERM_PHRASES if t in present]
+
+
+def covariate_sentences(estimates: pd.DataFrame, model: str = "nb2", terms: list[str] | None = None) -> dict[str, str]:
     """term -> "<Multiplicar la población por diez> <se asocia con ...|no se distingue de 1 ...>" for ``model``.
 
-    The wording follows the 95 % interval (:func:`analysis.analyses.wording.irr_phrase`).
+    ``terms`` defaults to every worded term (``TERM_PHRASES``) the model has; the missing-value
+    indicator of migration is a device of the missing-value rule and is not worded. The wording
+    follows the 95 % interval (:func:`analysis.analyses.wording.irr_phrase`).
     """
+    terms = terms if terms is not None else _terms_of(estimates, model)
     return {term: f"{TERM_PHRASES[term]} {wording.irr_phrase(*estimate(estimates, model, term))}"
-            for term in COVARIATES}
+            for term in terms}
 
 
 def robustness_sentences(estimates: pd.DataFrame, base: str = "nb2",
                          variants: dict[str, str] | None = None) -> dict[str, str]:
     """variant -> one sentence saying, for every covariate, what changes with respect to ``base``.
 
-    Covariates whose conclusion (above, below or indistinguishable from 1) changes are named first,
-    with their new interval; the others are listed as keeping their conclusion.
+    ``variants`` defaults to the entries of ``ROBUSTNESS_LABELS`` that ``estimates`` holds. The
+    covariates compared are the worded terms the two fits share. Covariates whose conclusion
+    (above, below or indistinguishable from 1) changes are named first, with their new interval;
+    the others are listed as keeping their conclusion.
     """
-    variants = variants or ROBUSTNESS_LABELS
+    if variants is None:
+        present = set(estimates.model)
+        variants = {k: v for k, v in ROBUSTNESS_LABELS.items() if k in present}
+    base_terms = _terms_of(estimates, base)
     out: dict[str, str] = {}
     for variant, label in variants.items():
         changed: list[str] = []
         kept: list[str] = []
-        for term in COVARIATES:
+        shared = set(_terms_of(estimates, variant))
+        for term in (t for t in base_terms if t in shared):
             b, o = estimate(estimates, base, term), estimate(estimates, variant, term)
             same = wording.irr_side(b[1], b[2]) == wording.irr_side(o[1], o[2])
             (kept if same else changed).append(wording.irr_change(TERM_NOUNS[term], b, o))

@@ -51,8 +51,21 @@ def irr_side(low: float, high: float) -> str:
     return "crosses"
 
 
-def irr_phrase(irr: float, low: float, high: float, decimals: int = 2) -> str:
-    """An IRR worded by its interval.
+def ci_decimals(low: float, high: float, decimals: int = 2, most: int = 4) -> int:
+    """Decimals enough that no limit of an interval that excludes 1 is printed as 1 (``1.00``).
+
+    ``(1.002, 1.42)`` lies above 1 but reads "1.00 a 1.42" with two decimals; it gets three
+    ("1.002 a 1.420"). An interval that crosses 1 keeps ``decimals`` unless a limit that is not 1
+    would print as 1 ("0.998" is not "1.00").
+    """
+    d = decimals
+    while d < most and any(v != 1 and round(v, d) == 1 for v in (low, high)):
+        d += 1
+    return d
+
+
+def irr_phrase(irr: float, low: float, high: float, decimals: int | None = None) -> str:
+    """An IRR worded by its interval (two decimals, more when a limit would print as 1: :func:`ci_decimals`).
 
     >>> irr_phrase(4.49, 2.55, 7.93)
     'se asocia con una tasa 4.49 veces mayor (IC 95 %: 2.55 a 7.93)'
@@ -60,6 +73,7 @@ def irr_phrase(irr: float, low: float, high: float, decimals: int = 2) -> str:
     'no se distingue de 1 (razón estimada 2.14; IC 95 %: 0.94 a 4.87)'
     """
     side = irr_side(low, high)
+    decimals = ci_decimals(low, high) if decimals is None else decimals
     ci = interval(low, high, decimals)
     if side == "above":
         return f"se asocia con una tasa {num(irr, decimals)} veces mayor ({ci})"
@@ -69,15 +83,18 @@ def irr_phrase(irr: float, low: float, high: float, decimals: int = 2) -> str:
 
 
 def irr_change(label: str, base: tuple[float, float, float], other: tuple[float, float, float],
-               decimals: int = 2) -> str:
+               decimals: int | None = None) -> str:
     """What happens to one IRR between the main model and a re-estimate, worded by the intervals.
 
     ``base`` and ``other`` are (irr, low, high). The sentence says the new value and whether the
     conclusion (above 1, below 1, indistinguishable from 1) stays or changes.
     """
     b_side, o_side = irr_side(base[1], base[2]), irr_side(other[1], other[2])
+    if decimals is None:
+        decimals = max(ci_decimals(base[1], base[2]), ci_decimals(other[1], other[2]))
     ci = interval(other[1], other[2], decimals)
-    moved = f"la razón de {label} pasa de {num(base[0], decimals)} a {num(other[0], decimals)} ({ci})"
+    of = f"del {label[3:]}" if label.startswith("el ") else f"de {label}"  # "de el índice" -> "del índice"
+    moved = f"la razón {of} pasa de {num(base[0], decimals)} a {num(other[0], decimals)} ({ci})"
     if b_side == o_side:
         keeps = {"above": "y sigue por encima de 1", "below": "y sigue por debajo de 1",
                  "crosses": "y sigue sin distinguirse de 1"}[b_side]

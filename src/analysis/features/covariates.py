@@ -28,6 +28,9 @@ Rule for models (:func:`model_frame`), stated once:
   frame's ``attrs["excluded_codes"]``); the two fits are to be compared, and a conclusion that
   depends on the choice is to be reported as such.
 
+``marginalisation="grade"`` replaces the index by one indicator per CONAPO grade ("Muy bajo" is the
+reference), for a re-estimate that does not assume a linear effect of the index.
+
 May import: ``analysis.paths``, ``analysis.util``, ``analysis.ingest``, ``analysis.tables``,
 ``analysis.features.geography``.
 """
@@ -61,6 +64,10 @@ COVARIATE_COLUMNS = [
 MODEL_TERMS = ["log10_pop", "border_state", "capital", "coastal", "dist_us_border_100km",
                "marginalisation_index_2020", "migration_intensity_2010", "migration_missing"]
 MIGRATION_RULES = ("indicator", "complete_case")
+#: With ``marginalisation="grade"`` the index is replaced by one indicator per grade, "Muy bajo" the reference.
+GRADE_TERMS = ["marginalisation_grade_bajo", "marginalisation_grade_medio", "marginalisation_grade_alto",
+               "marginalisation_grade_muy_alto"]
+MARGINALISATION_FORMS = ("index", "grade")
 
 
 class CovariateError(ValueError):
@@ -140,11 +147,12 @@ def load_covariates() -> tuple[pd.DataFrame, CovariateReport]:
 
 
 def model_frame(counts: pd.DataFrame, covariates: pd.DataFrame, migration: str = "indicator",
-                count_column: str = "n_links") -> pd.DataFrame:
+                count_column: str = "n_links", marginalisation: str = "index") -> pd.DataFrame:
     """One row per municipality: ``count_column``, state_code (the cluster) and the model terms.
 
     The terms are ``MODEL_TERMS`` (``attrs["terms"]``); under ``complete_case`` without
-    ``migration_missing``, which would be constant.
+    ``migration_missing``, which would be constant; with ``marginalisation="grade"`` the index is
+    replaced by the indicators of ``GRADE_TERMS``.
 
     ``counts`` holds inegi_code and the count for every municipality of ``covariates`` (zeros
     included). ``migration`` is the rule for the municipalities without a 2010 migration value
@@ -153,6 +161,8 @@ def model_frame(counts: pd.DataFrame, covariates: pd.DataFrame, migration: str =
     """
     if migration not in MIGRATION_RULES:
         raise CovariateError(f"migration={migration!r}: use one of {MIGRATION_RULES}.")
+    if marginalisation not in MARGINALISATION_FORMS:
+        raise CovariateError(f"marginalisation={marginalisation!r}: use one of {MARGINALISATION_FORMS}.")
     if count_column not in counts or "inegi_code" not in counts:
         raise CovariateError(f"counts: needs columns inegi_code and {count_column}; found {list(counts.columns)}.")
     c = counts[["inegi_code", count_column]].copy()
@@ -183,11 +193,42 @@ def model_frame(counts: pd.DataFrame, covariates: pd.DataFrame, migration: str =
     df["migration_missing"] = df.migration_intensity_2010.isna().astype(int)
     df["migration_intensity_2010"] = df.migration_intensity_2010.fillna(0.0)
     terms = [t for t in MODEL_TERMS if not (migration == "complete_case" and t == "migration_missing")]
+    if marginalisation == "grade":
+        grade = df.marginalisation_grade_2020.astype(str)
+        if df.marginalisation_grade_2020.isna().any():
+            raise CovariateError(f"covariates: marginalisation_grade_2020 is missing for "
+                                 f"{sorted(df.inegi_code[df.marginalisation_grade_2020.isna()])[:5]}.")
+        for term, label in zip(GRADE_TERMS, ("Bajo", "Medio", "Alto", "Muy alto"), strict=True):
+            df[term] = (grade == label).astype(int)
+        i = terms.index("marginalisation_index_2020")
+        terms = [*terms[:i], *GRADE_TERMS, *terms[i + 1:]]
     out = df[["inegi_code", "state_code", count_column, *terms]].reset_index(drop=True)
     out.attrs["terms"] = terms
     out.attrs["excluded_codes"] = kept_excluded
     out.attrs["migration_rule"] = rule
     return out
+
+
+def read_covariates(path: Path | None = None) -> pd.DataFrame:
+    """Read data/processed/municipal_covariates.csv (written by notebook 07) with typed columns."""
+    path = path or paths.PROCESSED / COVARIATES_CSV
+    if not path.exists():
+        raise CovariateError(f"{path} not found; run notebook 07 (`python -m analysis run`) or use load_covariates().")
+    df = pd.read_csv(path, dtype={"inegi_code": str, "state_code": str})
+    missing = [c for c in COVARIATE_COLUMNS if c not in df.columns]
+    if missing:
+        raise CovariateError(f"{path}: missing column(s) {missing}; rebuild it with notebook 07.")
+    for col in ("northern_border_state", "capital", "coastal", "migration_missing"):
+        df[col] = df[col].map({True: True, False: False, "True": True, "False": False}).astype("boolean")
+    return df
+
+
+def covariates_or_build() -> pd.DataFrame:
+    """The processed covariate table when present, else built from the sources (about 20 s)."""
+    try:
+        return read_covariates()
+    except CovariateError:
+        return load_covariates()[0]
 
 
 def write_covariates(df: pd.DataFrame) -> str:

@@ -26,9 +26,10 @@ counted in the report and kept in the Wikidata table. :func:`agreement_by_state`
 overlap per state.
 
 :func:`build_two_sources` builds the three tables and :func:`write_two_sources` writes them
-(wikidata_twinnings.csv, twinning_links.csv, twinning_agreement_by_state.csv).
+(wikidata_twinnings.csv, twinning_links.csv, twinning_agreement_by_state.csv; notebook 00);
+:func:`read_links` reads the links back for the chapters.
 
-May import: ``analysis.util``, ``analysis.ingest``, ``analysis.tables.cities``, ``analysis.tables.store``,
+May import: ``analysis.paths``, ``analysis.util``, ``analysis.ingest``, ``analysis.tables.cities``, ``analysis.tables.store``,
 ``analysis.tables.twinnings``.
 """
 
@@ -38,11 +39,13 @@ import difflib
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from analysis import paths
 from analysis.ingest.sources import require
 from analysis.ingest.wikidata import WikidataGraph, country_edges, read_gexf
 from analysis.tables.cities import city_key, city_name_key
@@ -60,6 +63,7 @@ QID_NEAR_KM = 15.0
 QID_NAME_RATIO = 0.8
 _SUFFIX = re.compile(r"\s+(municipality|city|island)$", re.IGNORECASE)
 PROVENANCES = ("wikipedia", "wikidata", "both")
+LINKS_CSV = "twinning_links.csv"
 
 WIKIDATA_COLUMNS = [
     "edge_id", "qid_mx", "mexican_label", "mexican_city", "mexican_lat", "mexican_lon", "mexican_pop",
@@ -343,7 +347,18 @@ def build_two_sources(twinnings: pd.DataFrame, municipalities: pd.DataFrame, pol
     return TwoSources(wd, report, links, counts, agreement_by_state(links, municipalities))
 
 
+def read_links(path: Path | None = None) -> pd.DataFrame:
+    """data/processed/twinning_links.csv (written by notebook 00) with codes and ids as strings."""
+    path = path or paths.PROCESSED / LINKS_CSV
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found; run notebook 00 with `python -m analysis run 00`.")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for col in ("partner_lat", "partner_lon", "partner_pop"):
+        df[col] = pd.to_numeric(df[col].replace("", None), errors="coerce")
+    return df
+
+
 def write_two_sources(tables: TwoSources) -> list[str]:
     """Write wikidata_twinnings.csv, twinning_links.csv and twinning_agreement_by_state.csv; return their paths."""
-    return [write_csv(tables.wikidata, "wikidata_twinnings.csv"), write_csv(tables.links, "twinning_links.csv"),
+    return [write_csv(tables.wikidata, "wikidata_twinnings.csv"), write_csv(tables.links, LINKS_CSV),
             write_csv(tables.agreement, "twinning_agreement_by_state.csv")]

@@ -42,6 +42,7 @@ May import: ``analysis.util``, ``analysis.tables``, ``analysis.features``,
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -419,14 +420,31 @@ class ForeignFinder:
         row = self.munis.iloc[j]
         return f"{row['name']} ({row['state_abbr']})"
 
-    def recommend(self, code: str, top: int = 10) -> ForeignRecommendation:
-        """The ``top`` best-scored candidate cities for a municipality, each with its reason in Spanish."""
+    def check_country(self, country: str | None) -> str | None:
+        """The ISO3 code of ``country`` when some candidate city is there; else UnknownCountryError with close codes."""
+        if not country:
+            return None
+        iso = country.strip().upper()
+        present = sorted(set(self.iso))
+        if iso not in present:
+            close = difflib.get_close_matches(iso, present, n=5, cutoff=0.3)
+            raise UnknownCountryError(
+                f"Ninguna ciudad candidata está en el país {iso!r}. "
+                f"Códigos ISO3 parecidos presentes: {', '.join(close) or 'ninguno'}; hay {len(present)} países.")
+        return iso
+
+    def recommend(self, code: str, top: int = 10, country: str | None = None) -> ForeignRecommendation:
+        """The ``top`` best-scored candidate cities for a municipality (optionally in one ISO3 country),
+        each with its reason in Spanish."""
         if code not in self.pos:
             code = self.resolve(code)
         if top < 1:
             raise PartnerError(f"--top must be at least 1 (got {top}).")
+        iso = self.check_country(country)
         i = self.pos[code]
         X, mask, parts = self.features(i)
+        if iso:
+            mask = mask & (self.iso == iso)
         score = self.score(X)
         idx = np.flatnonzero(mask)
         chosen = idx[np.lexsort((self.name_rank[idx], -np.round(score[idx], SCORE_DECIMALS)))][:top]
