@@ -69,6 +69,11 @@ def problems(nb: dict) -> list[str]:
             for m in ENGLISH_KEY.finditer(text):
                 found.append(f"cell {i}: printed English key {m.group(0).strip()!r}")
         data = out.get("data", {})
+        if "image/png" in data or "image/svg+xml" in data:
+            alt = str(((nb["cells"][i].get("metadata", {}).get("mystnb") or {}).get("image") or {}).get("alt", ""))
+            if len(alt.strip()) < 15 or re.fullmatch(r"\S*[/\\.]\S*", alt.strip()):
+                found.append(f"cell {i}: figure without alt text; show it with analysis.viz.style.mostrar or set "
+                             "the cell metadata mystnb.image.alt to a Spanish description")
         if out["output_type"] == "execute_result" and "text/plain" in data and len(data) == 1:
             plain = _text(data["text/plain"]).strip()
             if STRING_REPR.match(plain):
@@ -112,9 +117,18 @@ def _result(mime: str, text: str) -> dict:
     _code("print(x)", [_stdout("pairs_in_file: 25,917\n")]),
     _code("print(x)", [_stdout("Converged True\n")]),
     _code("print(x)", [_stdout("Convergió: False\n")]),
+    _code("fig", [{"output_type": "display_data", "data": {"image/png": "iVBOR"}, "metadata": {}}]),
 ])
 def test_each_rule_can_fail(cell: dict) -> None:
     assert problems(_nb(cell))
+
+
+def test_a_figure_cell_passes_with_its_alt_text() -> None:
+    cell = _code("fig", [{"output_type": "display_data", "data": {"image/png": "iVBOR"}, "metadata": {}}])
+    cell["metadata"]["mystnb"] = {"image": {"alt": "01_mapa.png"}}
+    assert problems(_nb(cell))
+    cell["metadata"]["mystnb"] = {"image": {"alt": "Mapa de México con los municipios coloreados por vínculos."}}
+    assert not problems(_nb(cell))
 
 
 def test_parameters_shown_twice_fails() -> None:
