@@ -416,6 +416,8 @@ _BENCH_PATTERNS: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"^cold run, -j (\d+)$"), r"ejecución en frío, -j \1"),
     (re.compile(r"^cold run -j 1 / -j (\d+)$"), r"en frío: -j 1 / -j \1"),
     (re.compile(r"^run measuring (.+)$"), lambda m: f"ejecución que midió: {_groups_es(m.group(1))}"),
+    (re.compile(rf"^load average \(1 min\) before, {_RUN}$"), lambda m: f"carga media (1 min) antes, {_run_es(m.group(1))}"),
+    (re.compile(rf"^load average \(1 min\) after, {_RUN}$"), lambda m: f"carga media (1 min) después, {_run_es(m.group(1))}"),
     (re.compile(rf"^throughput, {_RUN}$"), lambda m: f"rendimiento, {_run_es(m.group(1))}"),
     (re.compile(rf"^wall time, {_RUN}$"), lambda m: f"tiempo de pared, {_run_es(m.group(1))}"),
     (re.compile(rf"^peak RSS total, {_RUN}$"), lambda m: f"pico de memoria total, {_run_es(m.group(1))}"),

@@ -202,7 +202,10 @@ def run_benchmarks(repeats: int = 3, cold_repeats: int = 1, coding_words: int = 
         # the lightest parent first: ru_maxrss is the parent's peak over its whole life so far
         for name, n, sched in [(f"{procs} processes", procs, "processes"),
                                (f"LocalCluster, {procs} workers", procs, "dask"), ("1 process", 1, "processes")]:
+            before = os.getloadavg()[0]
             runs[name] = sc = bench_scale(scale_words, n, scheduler=sched)
+            add("escala", f"load average (1 min) before, {name}", before, "load", 1)
+            add("escala", f"load average (1 min) after, {name}", os.getloadavg()[0], "load", 1)
             note = f"{name}, {int(sc['chunks'])} chunk(s) of up to {SCALE_CHUNK_WORDS:,} words"
             add("escala", f"throughput, {name}", sc["words_per_s"], "words/s", 1, note)
             add("escala", f"wall time, {name}", sc["wall_s"], "s", 1, f"{sc['words']:,.0f} generated words")
