@@ -370,6 +370,18 @@ def test_foreign_recommendations_in_one_country(finder):
         finder.recommend("23002", country="XYZ")
 
 
+@pytest.mark.parametrize(("query", "code"), [("epsilon", "23002"), ("CANCÚN", "23001"),
+                                             ("Benito Juarez, Quintana Roo", "23001"), ("benito juárez, cdmx", "09014")])
+def test_both_finders_resolve_names_alike(finder, index, query, code):
+    assert finder.resolve(query) == index.resolve(query) == code
+
+
+def test_the_foreign_finder_lists_the_candidates_of_an_ambiguous_name(finder):
+    with pytest.raises(pt.AmbiguousMunicipalityError) as amb:
+        finder.resolve("Benito Juarez")
+    assert [c for c, _ in amb.value.candidates] == ["09014", "23001"]
+
+
 @pytest.fixture
 def cli_foreign(finder, monkeypatch):
     fo.evaluate_foreign(finder, seed=5, n_boot=50, penalties=(1.0,))  # leaves the finder fitted

@@ -50,7 +50,7 @@ import pandas as pd
 
 from analysis import paths
 from analysis.analyses.partners.evaluation import bootstrap_summary
-from analysis.analyses.partners.index import PartnerError, UnknownMunicipalityError, profile_similarity
+from analysis.analyses.partners.index import MunicipalityNames, PartnerError, profile_similarity
 from analysis.ingest.wikidata import WikidataGraph
 from analysis.tables.store import read_curated
 from analysis.util.countries import UnknownCountryError, iso3_name_es, to_iso3
@@ -223,7 +223,7 @@ class ForeignFinder:
         self.beta = np.zeros(len(FEATURES) + 1)
         self.beta[1 + FEATURES.index("mexican_links")] = 1.0  # popularity until fitted
         self.penalty = float("nan")
-        self._names = self._name_index()
+        self.names = MunicipalityNames(self.munis)
         self._rows: dict[tuple[int, int, int, int], tuple[np.ndarray, np.ndarray] | None] = {}
 
     # ------------------------------------------------------------------ counts
@@ -395,26 +395,12 @@ class ForeignFinder:
         return max(penalties, key=lambda lam: (float(np.mean(hits[lam])), float(np.mean(rr[lam])), -penalties.index(lam)))
 
     # ------------------------------------------------------------------ lookup and explanation
-    def _name_index(self) -> dict[str, list[str]]:
-        index: dict[str, list[str]] = {}
-        for col in ("name", "seat_name"):
-            for code, name in zip(self.munis.inegi_code, self.munis[col].fillna(""), strict=True):
-                if name:
-                    index.setdefault(normalise(name), []).append(code)
-        return {k: sorted(set(v)) for k, v in index.items()}
-
     def resolve(self, query: str) -> str:
-        raw = str(query).strip()
-        if raw.isdigit() and len(raw) <= 5 and raw.zfill(5) in self.pos:
-            return raw.zfill(5)
-        hits = self._names.get(normalise(raw), [])
-        if len(hits) == 1:
-            return hits[0]
-        raise UnknownMunicipalityError(raw, [(c, self.label(c)) for c in hits])
+        """INEGI code for a code or a name, as the first finder resolves it (:class:`MunicipalityNames`)."""
+        return self.names.resolve(query)
 
     def label(self, code: str) -> str:
-        row = self.munis.iloc[self.pos[code]]
-        return f"{row['name']}, {row['state_name']} ({code})"
+        return self.names.label(code)
 
     def short_label(self, j: int) -> str:
         row = self.munis.iloc[j]

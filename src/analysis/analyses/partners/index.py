@@ -145,6 +145,66 @@ def scaled_to_max(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return x / top if top > 0 else np.zeros_like(x)
 
 
+class MunicipalityNames:
+    """Labels and lookup of municipalities by INEGI code or name, the same for every finder.
+
+    A name is matched accent-blind against the municipality's name, its catalogue name and its seat;
+    'Nombre, Estado' narrows by state (name or abbreviation). An unknown query names the closest
+    municipalities; an ambiguous one lists the candidates.
+    """
+
+    def __init__(self, munis: pd.DataFrame):
+        self.munis = munis.reset_index(drop=True)
+        self.codes = self.munis.inegi_code.astype(str).tolist()
+        self.pos = {c: i for i, c in enumerate(self.codes)}
+        index: dict[str, list[str]] = {}
+        for cols in (("name", "catalogue_name"), ("seat_name",)):
+            for col in cols:
+                if col not in self.munis.columns:
+                    continue
+                for code, name in zip(self.codes, self.munis[col].fillna(""), strict=True):
+                    if name:
+                        index.setdefault(f"{cols[0]}:{normalise(name)}", []).append(code)
+        self._names = {k: sorted(set(v)) for k, v in index.items()}
+
+    def label(self, code: str) -> str:
+        """'Benito Juárez, Quintana Roo (23005)'."""
+        row = self.munis.iloc[self.pos[code]]
+        return f"{row['name']}, {row['state_name']} ({code})"
+
+    def long_label(self, code: str) -> str:
+        """The label plus the seat's name when it differs: '... (23005), cabecera Cancún'."""
+        row = self.munis.iloc[self.pos[code]]
+        seat = row.get("seat_name")
+        extra = f", cabecera {seat}" if isinstance(seat, str) and normalise(seat) != normalise(row["name"]) else ""
+        return self.label(code) + extra
+
+    def resolve(self, query: str) -> str:
+        """INEGI code for a code or a name (accent-blind; 'Nombre, Estado' narrows by state)."""
+        raw = str(query).strip()
+        if raw.isdigit() and len(raw) <= 5:
+            code = raw.zfill(5)
+            if code in self.pos:
+                return code
+            close = difflib.get_close_matches(code, self.codes, n=5, cutoff=0.6)
+            raise UnknownMunicipalityError(raw, [(c, self.long_label(c)) for c in close])
+        name, _, state = raw.partition(",")
+        q = normalise(name)
+        hits = self._names.get(f"name:{q}") or self._names.get(f"seat_name:{q}") or []
+        if state.strip():
+            s = normalise(state)
+            fields = [f for f in ("state_name", "state_abbr") if f in self.munis.columns]
+            hits = [c for c in hits if s in {normalise(self.munis.iloc[self.pos[c]][f]) for f in fields}]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise AmbiguousMunicipalityError(raw, [(c, self.long_label(c)) for c in hits])
+        keys = [k.split(":", 1)[1] for k in self._names]
+        close = difflib.get_close_matches(q, sorted(set(keys)), n=5, cutoff=0.6)
+        found = sorted({c for k in close for pre in ("name", "seat_name") for c in self._names.get(f"{pre}:{k}", [])})
+        raise UnknownMunicipalityError(raw, [(c, self.long_label(c)) for c in found[:8]])
+
+
 class PartnerIndex:
     """The bipartite twinning network plus municipal profiles, ready to answer queries fast."""
 
@@ -162,7 +222,7 @@ class PartnerIndex:
         order = partners.sort_values(["sort_name", "partner_country_iso3"]).index.to_numpy()
         self.name_rank = np.empty(len(partners), dtype=int)
         self.name_rank[order] = np.arange(len(partners))
-        self._names = self._name_index()
+        self.names = MunicipalityNames(munis)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -199,55 +259,22 @@ class PartnerIndex:
         out["sort_name"] = out.partner_city.map(normalise)
         return out.reset_index(drop=True)
 
-    def _name_index(self) -> dict[str, list[str]]:
-        index: dict[str, list[str]] = {}
-        for cols in (("name", "catalogue_name"), ("seat_name",)):
-            for col in cols:
-                for code, name in zip(self.munis.inegi_code, self.munis[col].fillna(""), strict=True):
-                    if name:
-                        index.setdefault(f"{cols[0]}:{normalise(name)}", []).append(code)
-        return {k: sorted(set(v)) for k, v in index.items()}
-
     # ------------------------------------------------------------------ lookup
     def label(self, code: str) -> str:
         """'Benito Juárez, Quintana Roo (23005)'."""
-        row = self.munis.iloc[self.pos[code]]
-        return f"{row['name']}, {row['state_name']} ({code})"
+        return self.names.label(code)
 
     def long_label(self, code: str) -> str:
         """The label plus the seat's name when it differs: '... (23005), cabecera Cancún'."""
-        row = self.munis.iloc[self.pos[code]]
-        seat = row["seat_name"]
-        extra = f", cabecera {seat}" if isinstance(seat, str) and normalise(seat) != normalise(row["name"]) else ""
-        return self.label(code) + extra
+        return self.names.long_label(code)
 
     def short_label(self, code: str) -> str:
         row = self.munis.iloc[self.pos[code]]
         return f"{row['name']} ({row['state_abbr']})"
 
     def resolve(self, query: str) -> str:
-        """INEGI code for a code or a name (accent-blind; 'Nombre, Estado' narrows by state)."""
-        raw = str(query).strip()
-        if raw.isdigit() and len(raw) <= 5:
-            code = raw.zfill(5)
-            if code in self.pos:
-                return code
-            close = difflib.get_close_matches(code, self.codes, n=5, cutoff=0.6)
-            raise UnknownMunicipalityError(raw, [(c, self.long_label(c)) for c in close])
-        name, _, state = raw.partition(",")
-        q = normalise(name)
-        hits = self._names.get(f"name:{q}") or self._names.get(f"seat_name:{q}") or []
-        if state.strip():
-            s = normalise(state)
-            hits = [c for c in hits if s in {normalise(self.munis.iloc[self.pos[c]][f]) for f in ("state_name", "state_abbr")}]
-        if len(hits) == 1:
-            return hits[0]
-        if len(hits) > 1:
-            raise AmbiguousMunicipalityError(raw, [(c, self.long_label(c)) for c in hits])
-        keys = [k.split(":", 1)[1] for k in self._names]
-        close = difflib.get_close_matches(q, sorted(set(keys)), n=5, cutoff=0.6)
-        found = sorted({c for k in close for pre in ("name", "seat_name") for c in self._names.get(f"{pre}:{k}", [])})
-        raise UnknownMunicipalityError(raw, [(c, self.long_label(c)) for c in found[:8]])
+        """INEGI code for a code or a name (see :class:`MunicipalityNames`)."""
+        return self.names.resolve(query)
 
     # ------------------------------------------------------------------ scoring
     def profile_neighbours(self, i: int, k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
