@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -9,6 +10,7 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from analysis import paths
 from analysis.workflow import pipeline
 from analysis.workflow.pipeline import PipelineError
 
@@ -138,3 +140,43 @@ def test_clean_notebook_hides_papermill_injected_parameters() -> None:
     assert out.cells[0].metadata["tags"] == ["parameters"]
     assert out.cells[1].metadata["tags"] == ["injected-parameters", "remove-cell"]
     assert pipeline.clean_notebook(out).cells[1].metadata["tags"] == ["injected-parameters", "remove-cell"]
+
+
+FIGURE_CALL = re.compile(r"""save_figure\(\s*\w+\s*,\s*["']([\w-]+)["']|nombre\s*=\s*["']([\w-]+)["']""")
+
+
+def figures_written(source: str) -> set[str]:
+    """Names of the figures a notebook's code saves (``save_figure(fig, "x")``, ``mostrar(..., nombre="x")``)."""
+    return {a or b for a, b in FIGURE_CALL.findall(source)}
+
+
+def figures_declared(outputs: list[str]) -> dict[str, set[str]]:
+    """figure name -> the formats pipeline.yml declares for it under data/processed/figures/."""
+    found: dict[str, set[str]] = {}
+    for out in outputs:
+        path = Path(out)
+        if path.parent.as_posix() == "data/processed/figures":
+            found.setdefault(path.stem, set()).add(path.suffix)
+    return found
+
+
+def test_every_saved_figure_is_a_declared_output_in_both_formats() -> None:
+    """save_figure writes PNG and SVG; both must be declared, or a failed run could leave one stale."""
+    spec = yaml.safe_load((paths.ROOT / "notebooks" / "pipeline.yml").read_text(encoding="utf-8"))
+    problems = []
+    for entry in spec["notebooks"]:
+        nb = nbformat.read(paths.ROOT / "notebooks" / entry["notebook"], as_version=4)
+        written = figures_written("\n".join(c.source for c in nb.cells if c.cell_type == "code"))
+        declared = figures_declared(entry.get("outputs", []))
+        for name in sorted(written):
+            if declared.get(name) != {".png", ".svg"}:
+                problems.append(f"{entry['notebook']}: figure {name!r} declared as {sorted(declared.get(name, []))}")
+        problems += [f"{entry['notebook']}: declares figure {n!r} that its code does not save"
+                     for n in sorted(set(declared) - written)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_figure_rule_can_fail() -> None:
+    source = 'fig = f()\n_ = plots.save_figure(fig, "01_mapa")\nplots.mostrar(g, "Un mapa de México.", nombre="02_b")'
+    assert figures_written(source) == {"01_mapa", "02_b"}
+    assert figures_declared(["data/processed/figures/01_mapa.svg", "data/processed/x.csv"]) == {"01_mapa": {".svg"}}
