@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_support import run_cli
 
 from analysis.analyses import sdg
 from analysis.workflow import bench
@@ -154,7 +155,17 @@ def test_bench_classify_reports_throughput() -> None:
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "analysis", "sdg", *args], capture_output=True, text=True, cwd=ROOT, check=False)
+    """``python -m analysis sdg ARGS`` in this process (the entry point itself is run once, below)."""
+    return run_cli("sdg", *args)
+
+
+def test_the_entry_point_runs_the_command(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\n1,Ampliar la red de agua potable\n", encoding="utf-8")
+    res = subprocess.run([sys.executable, "-m", "analysis", "sdg", "classify", str(src), "--out", str(tmp_path / "o.csv")],
+                         capture_output=True, text=True, cwd=ROOT, check=False)
+    assert res.returncode == 0, res.stderr
+    assert pd.read_csv(tmp_path / "o.csv", dtype=str).top_sdg.tolist() == ["6"]
 
 
 def test_command_contract(tmp_path: Path) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from cli_support import run_cli
 
 from analysis.analyses import sdg
 from analysis.analyses import sdg_targets as st
@@ -175,7 +175,7 @@ def test_evaluate_targets_by_hand() -> None:
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "analysis", "sdg", *args], capture_output=True, text=True, cwd=ROOT, check=False)
+    return run_cli("sdg", *args)
 
 
 @pytest.mark.slow
