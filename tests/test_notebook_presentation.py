@@ -56,6 +56,10 @@ def problems(nb: dict) -> list[str]:
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] == "code" and _text(cell["source"]).lstrip().startswith("# NBVAL_CHECK_OUTPUT"):
             found.append(f"cell {i}: validation marker in the code; use the tag nbval-check-output")
+    for i, cell in enumerate(nb["cells"]):
+        shown = not _tags(cell) & {"hide-input", "remove-input", "remove-cell", "injected-parameters"}
+        if cell["cell_type"] == "code" and shown and not cell.get("outputs") and _text(cell["source"]).strip():
+            found.append(f"cell {i}: computes only and shows its code; tag it hide-input")
     tags = [_tags(c) for c in nb["cells"]]
     if any("injected-parameters" in t for t in tags):
         for i, t in enumerate(tags):
@@ -118,6 +122,7 @@ def _result(mime: str, text: str) -> dict:
     _code("print(x)", [_stdout("Converged True\n")]),
     _code("print(x)", [_stdout("Convergió: False\n")]),
     _code("fig", [{"output_type": "display_data", "data": {"image/png": "iVBOR"}, "metadata": {}}]),
+    _code("modelo = ajustar(datos)"),
 ])
 def test_each_rule_can_fail(cell: dict) -> None:
     assert problems(_nb(cell))

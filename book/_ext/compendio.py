@@ -594,8 +594,9 @@ div.cell_output div.output.stream pre { white-space: pre-wrap; overflow-wrap: an
 table#tab-registro-afirmaciones { font-size: .82em; }
 table#tab-registro-afirmaciones th, table#tab-registro-afirmaciones td { padding: .3em .4em; }
 table#tab-registro-afirmaciones td:nth-child(8) { overflow-wrap: anywhere; min-width: 22em; }
-/* The benchmark table: values and repeats are numbers. */
-table#tab-benchmarks td:nth-child(3), table#tab-benchmarks td:nth-child(5) { text-align: right; white-space: nowrap; }
+/* The benchmark tables: values and repeats are numbers. */
+table#tab-benchmarks td:nth-child(3), table#tab-benchmarks td:nth-child(5),
+table#tab-escala td:nth-child(3), table#tab-escala td:nth-child(5) { text-align: right; white-space: nowrap; }
 """
 
 
