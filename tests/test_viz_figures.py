@@ -212,3 +212,12 @@ def test_place_labels_avoids_overlaps() -> None:
     boxes = [t.get_window_extent(renderer) for t in labels]
     assert len(boxes) == 5
     assert not [(i, j) for i in range(5) for j in range(i + 1, 5) if boxes[i].overlaps(boxes[j])]
+
+
+def test_fit_warnings_read_in_spanish() -> None:
+    text = ("ConvergenceWarning: Maximum Likelihood optimization failed to converge. Check mle_retvals; "
+            "HessianInversionWarning: Inverting hessian failed, no bse or cov_params available")
+    assert models.warnings_es(text) == ("la máxima verosimilitud no convergió (ConvergenceWarning); "
+                                 "la hessiana no se pudo invertir: sin errores estándar (HessianInversionWarning)")
+    assert models.warnings_es("") == ""
+    assert models.warnings_es("LinAlgError: Singular matrix") == "LinAlgError: Singular matrix"

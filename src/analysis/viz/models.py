@@ -84,3 +84,22 @@ def plot_rootograms(fits: dict[str, Fit], y: np.ndarray, max_count: int = 20) ->
     observed = observed_frequencies(y, max_count)
     expected = {name: None if fit.result is None else predicted_frequencies(fit, max_count) for name, fit in fits.items()}
     return plot_rootogram_panels(observed, expected)
+
+
+#: Spanish for the statsmodels warnings a fit records (analysis.analyses.models.Fit.warnings).
+WARNINGS_ES = {
+    "ConvergenceWarning": "la máxima verosimilitud no convergió",
+    "HessianInversionWarning": "la hessiana no se pudo invertir: sin errores estándar",
+}
+
+
+def warnings_es(text: str) -> str:
+    """A fit's recorded warnings ('ConvergenceWarning: …; HessianInversionWarning: …') in Spanish,
+    each with the statsmodels class in brackets; an unknown warning is kept as written."""
+    out = []
+    for part in (p.strip() for p in str(text or "").split(";")):
+        if not part:
+            continue
+        name = part.split(":", 1)[0].strip()
+        out.append(f"{WARNINGS_ES[name]} ({name})" if name in WARNINGS_ES else part)
+    return "; ".join(out)
