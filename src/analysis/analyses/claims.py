@@ -71,7 +71,8 @@ METRICS_ES: dict[str, str] = {
     "international": "acuerdos con ciudades extranjeras en la Tabla 1 transcrita",
     "found_in_wikipedia": "acuerdos internacionales de la Tabla 1 que también figuran en Wikipedia",
     "table1_international": "acuerdos internacionales de la Tabla 1",
-    "qroo_coverage": "proporción de municipios de Quintana Roo con al menos un vínculo internacional en Wikipedia",
+    "qroo_coverage": ("proporción de municipios de Quintana Roo con al menos un vínculo internacional en la tabla "
+                      "por municipio del capítulo 1"),
     "bj_national_rank_share": ("posición de Benito Juárez entre los municipios del país por número de vínculos, "
                                "como fracción del total de municipios"),
     "coverage_share": "proporción de municipios del país con al menos un vínculo internacional",
