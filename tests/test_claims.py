@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -103,6 +104,9 @@ def test_not_reproducible_names_the_missing_source(claims_path: Path) -> None:
     assert led.loc["C05", "status"] == "not_reproducible"
     assert led.loc["C05", "value_computed"] == ""
     assert "Falta: la encuesta de origen" in led.loc["C05", "note"]
+    falta = re.search(r"Falta: [^.]*\.", led.loc["C05", "note"])  # the missing source ends its own sentence
+    assert falta is not None, led.loc["C05", "note"]
+    assert led.loc["C05", "note"][falta.end():falta.end() + 1] in {"", " "}
 
 
 def test_pending_when_the_input_is_missing(claims_path: Path) -> None:
@@ -137,6 +141,8 @@ def test_ledger_columns_and_counts(claims_path: Path) -> None:
     assert counts.sum() == len(led) == 7
     shown = claims.ledger_for_display(led)
     assert {"transcrito", "coherente", "no reproducible", "pendiente"} <= set(shown.estado)
+    named = claims.ledger_for_display(led.assign(document=["seed_diapositivas"] * 6 + ["otro_documento"]))
+    assert list(named.documento) == ["Diapositivas (inéditas)"] * 6 + ["otro_documento"]
 
 
 # --------------------------------------------------------------------------- rules

@@ -413,7 +413,7 @@ def build_ledger(claims: pd.DataFrame, evidence: Evidence) -> pd.DataFrame:
         if claim.rule:
             parts.append(f"Regla: {STATUS_ES[claim.if_rule_holds]} si {rule_es(claim.rule)}; si no, contradicho.")
         if claim.missing_source.strip() and status in ("not_reproducible", "pending"):
-            parts.append(f"Falta: {claim.missing_source.strip()}")
+            parts.append(f"Falta: {claim.missing_source.strip().rstrip('.')}.")
         parts += [finding.note.strip(), claim.note.strip()]
         if claim.evidence.strip():
             parts.append(f"Evidencia publicada: {claim.evidence.strip()}")
@@ -428,9 +428,17 @@ def status_counts(ledger: pd.DataFrame) -> pd.Series:
     return ledger.status.value_counts().reindex(list(STATUSES), fill_value=0)
 
 
+#: How the book names the source documents (their keys in book/references.bib).
+DOCUMENTS_ES = {"seed_diapositivas": "Diapositivas (inéditas)", "seed_tesis": "Resumen de tesis (inédito)"}
+
+
 def ledger_for_display(ledger: pd.DataFrame) -> pd.DataFrame:
-    """The ledger with Spanish headers and status labels, for the book."""
-    out = ledger.assign(status=ledger.status.map(STATUS_ES))
+    """The ledger with Spanish headers, status labels and document names, for the book.
+
+    A document without a name in :data:`DOCUMENTS_ES` keeps its key, so nothing is hidden.
+    """
+    out = ledger.assign(status=ledger.status.map(STATUS_ES),
+                        document=ledger.document.map(lambda d: DOCUMENTS_ES.get(d, d)))
     names = {"claim_id": "id", "document": "documento", "claim": "afirmación", "value_stated": "valor declarado",
              "value_computed": "valor calculado", "status": "estado", "notebook": "cuaderno", "note": "nota"}
     return out.rename(columns=names)
