@@ -88,18 +88,18 @@ def plot_rootograms(fits: dict[str, Fit], y: np.ndarray, max_count: int = 20) ->
 
 #: Spanish for the statsmodels warnings a fit records (analysis.analyses.models.Fit.warnings).
 WARNINGS_ES = {
-    "ConvergenceWarning": "la máxima verosimilitud no convergió",
-    "HessianInversionWarning": "la hessiana no se pudo invertir: sin errores estándar",
+    "ConvergenceWarning": "no convergió",
+    "HessianInversionWarning": "hessiana no invertible: sin errores estándar",
 }
 
 
 def warnings_es(text: str) -> str:
-    """A fit's recorded warnings ('ConvergenceWarning: …; HessianInversionWarning: …') in Spanish,
-    each with the statsmodels class in brackets; an unknown warning is kept as written."""
+    """A fit's recorded warnings ('ConvergenceWarning: …; HessianInversionWarning: …') in Spanish;
+    an unknown warning is kept as written. The original text stays in model_comparison.csv."""
     out = []
     for part in (p.strip() for p in str(text or "").split(";")):
         if not part:
             continue
         name = part.split(":", 1)[0].strip()
-        out.append(f"{WARNINGS_ES[name]} ({name})" if name in WARNINGS_ES else part)
+        out.append(WARNINGS_ES.get(name, part))
     return "; ".join(out)
