@@ -142,7 +142,8 @@ def test_ledger_columns_and_counts(claims_path: Path) -> None:
     shown = claims.ledger_for_display(led)
     assert {"transcrito", "coherente", "no reproducible", "pendiente"} <= set(shown.estado)
     named = claims.ledger_for_display(led.assign(document=["seed_diapositivas"] * 6 + ["otro_documento"]))
-    assert list(named.documento) == ["Diapositivas (inéditas)"] * 6 + ["otro_documento"]
+    assert list(named.documento) == ["Diapositivas"] * 6 + ["otro_documento"]
+    assert set(named.cuaderno) <= {"capítulo 5", "capítulo 4", "capítulo 3", "capítulo 1"}, set(named.cuaderno)
 
 
 # --------------------------------------------------------------------------- rules

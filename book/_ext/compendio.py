@@ -590,10 +590,11 @@ figure.cuadro figcaption.cuadro-nota { font-size: .85em; color: #555; }
 /* Lines a chapter prints wrap inside the page instead of running off it. */
 div.cell_output div.output.stream pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 /* The claims ledger: eight columns and long notes with addresses. Smaller type; an address breaks
-   inside the note, which keeps a readable width (the table scrolls sideways on a narrow page). */
-table#tab-registro-afirmaciones { font-size: .82em; }
-table#tab-registro-afirmaciones th, table#tab-registro-afirmaciones td { padding: .3em .4em; }
-table#tab-registro-afirmaciones td:nth-child(8) { overflow-wrap: anywhere; min-width: 22em; }
+   anywhere, and the table keeps to the width of the page (fixed layout, the column widths of ledger.md). */
+table#tab-registro-afirmaciones { font-size: .78em; table-layout: fixed; width: 100%; }
+table#tab-registro-afirmaciones th, table#tab-registro-afirmaciones td { padding: .3em .3em; hyphens: auto;
+  overflow-wrap: break-word; }
+table#tab-registro-afirmaciones td:nth-child(5), table#tab-registro-afirmaciones td:nth-child(8) { overflow-wrap: anywhere; }
 /* The benchmark tables: values and repeats are numbers. */
 table#tab-benchmarks td:nth-child(3), table#tab-benchmarks td:nth-child(5),
 table#tab-escala td:nth-child(3), table#tab-escala td:nth-child(5) { text-align: right; white-space: nowrap; }

@@ -429,7 +429,13 @@ def status_counts(ledger: pd.DataFrame) -> pd.Series:
 
 
 #: How the book names the source documents (their keys in book/references.bib).
-DOCUMENTS_ES = {"seed_diapositivas": "Diapositivas (inéditas)", "seed_tesis": "Resumen de tesis (inédito)"}
+DOCUMENTS_ES = {"seed_diapositivas": "Diapositivas", "seed_tesis": "Tesis (resumen)"}
+
+
+def _chapter_es(notebook: str) -> str:
+    """'05_quintana_roo' -> 'capítulo 5'; anything else is kept as written."""
+    m = re.match(r"^(\d{2})_", str(notebook))
+    return f"capítulo {int(m.group(1))}" if m else str(notebook)
 
 
 def ledger_for_display(ledger: pd.DataFrame) -> pd.DataFrame:
@@ -438,7 +444,8 @@ def ledger_for_display(ledger: pd.DataFrame) -> pd.DataFrame:
     A document without a name in :data:`DOCUMENTS_ES` keeps its key, so nothing is hidden.
     """
     out = ledger.assign(status=ledger.status.map(STATUS_ES),
-                        document=ledger.document.map(lambda d: DOCUMENTS_ES.get(d, d)))
+                        document=ledger.document.map(lambda d: DOCUMENTS_ES.get(d, d)),
+                        notebook=ledger.notebook.map(_chapter_es))
     names = {"claim_id": "id", "document": "documento", "claim": "afirmación", "value_stated": "valor declarado",
              "value_computed": "valor calculado", "status": "estado", "notebook": "cuaderno", "note": "nota"}
     return out.rename(columns=names)
