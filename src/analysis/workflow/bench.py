@@ -117,8 +117,8 @@ def _base_python() -> str:
     return shutil.which("python3") or sys.executable
 
 
-def _run(cmd: list[str], cwd: Path | None = None) -> None:
-    proc = subprocess.run(cmd, cwd=cwd or paths.ROOT, capture_output=True, text=True)
+def _run(cmd: list[str]) -> None:
+    proc = subprocess.run(cmd, cwd=paths.ROOT, capture_output=True, text=True)
     if proc.returncode != 0:
         raise BenchError(f"benchmark command failed: {' '.join(cmd)}\n{proc.stderr[-2000:]}")
 

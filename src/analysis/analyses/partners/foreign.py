@@ -42,7 +42,6 @@ May import: ``analysis.util``, ``analysis.tables``, ``analysis.features``,
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,7 +49,7 @@ import pandas as pd
 
 from analysis import paths
 from analysis.analyses.partners.evaluation import bootstrap_summary
-from analysis.analyses.partners.index import MunicipalityNames, PartnerError, profile_similarity
+from analysis.analyses.partners.index import MunicipalityNames, PartnerError, check_country, profile_similarity
 from analysis.ingest.wikidata import WikidataGraph
 from analysis.tables.store import read_curated
 from analysis.util.countries import UnknownCountryError, iso3_name_es, to_iso3
@@ -408,16 +407,7 @@ class ForeignFinder:
 
     def check_country(self, country: str | None) -> str | None:
         """The ISO3 code of ``country`` when some candidate city is there; else UnknownCountryError with close codes."""
-        if not country:
-            return None
-        iso = country.strip().upper()
-        present = sorted(set(self.iso))
-        if iso not in present:
-            close = difflib.get_close_matches(iso, present, n=5, cutoff=0.3)
-            raise UnknownCountryError(
-                f"Ninguna ciudad candidata está en el país {iso!r}. "
-                f"Códigos ISO3 parecidos presentes: {', '.join(close) or 'ninguno'}; hay {len(present)} países.")
-        return iso
+        return check_country(country, self.iso, "está entre las candidatas")
 
     def recommend(self, code: str, top: int = 10, country: str | None = None) -> ForeignRecommendation:
         """The ``top`` best-scored candidate cities for a municipality (optionally in one ISO3 country),

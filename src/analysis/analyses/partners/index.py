@@ -24,6 +24,7 @@ A municipality whose profile is incomplete gets an explained fallback: its netwo
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -143,6 +144,23 @@ def profile_similarity(query: pd.Series, others: pd.DataFrame) -> np.ndarray:
 def scaled_to_max(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     top = float(x[mask].max()) if mask.any() else 0.0
     return x / top if top > 0 else np.zeros_like(x)
+
+
+def check_country(country: str | None, present_iso3: Iterable[str], where: str) -> str | None:
+    """The ISO3 code of ``country`` (None when no country is asked for) if some candidate city is in it;
+    else UnknownCountryError naming the close codes. ``where`` ends the message: 'Ninguna ciudad del
+    país 'XYZ' <where>'."""
+    if not country:
+        return None
+    iso = country.strip().upper()
+    present = sorted(set(present_iso3))
+    if iso not in present:
+        close = difflib.get_close_matches(iso, present, n=5, cutoff=0.3)
+        raise UnknownCountryError(
+            f"Ninguna ciudad del país {iso!r} {where}. "
+            f"Códigos ISO3 parecidos presentes: {', '.join(close) or 'ninguno'}; hay {len(present)} países."
+        )
+    return iso
 
 
 class MunicipalityNames:
@@ -341,17 +359,7 @@ class PartnerIndex:
         return Recommendation(code, self.label(code), method, note, table, int(row.sum()), sorted(existing))
 
     def _check_country(self, country: str | None) -> str | None:
-        if not country:
-            return None
-        iso = country.strip().upper()
-        present = sorted(set(self.partners.partner_country_iso3))
-        if iso not in present:
-            close = difflib.get_close_matches(iso, present, n=5, cutoff=0.3)
-            raise UnknownCountryError(
-                f"Ninguna ciudad del país {iso!r} figura en la red de hermanamientos. "
-                f"Códigos ISO3 parecidos presentes: {', '.join(close) or 'ninguno'}; hay {len(present)} países."
-            )
-        return iso
+        return check_country(country, self.partners.partner_country_iso3, "figura en la red de hermanamientos")
 
     def _note_blend(self, i: int) -> str:
         return blend_note(int(self.A[i].sum()))
