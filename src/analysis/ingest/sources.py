@@ -44,6 +44,7 @@ class Source:
     licence: str
     citation: str
     description: str
+    licence_es: str = ""  # optional: the licence in Spanish, for the book's tables
 
     @property
     def local(self) -> Path:
@@ -75,7 +76,8 @@ def load_manifest(path: Path | None = None) -> list[Source]:
         if entry["id"] in seen:
             raise DataError(f"{path}: source id '{entry['id']}' appears twice; ids must be unique.")
         seen.add(entry["id"])
-        out.append(Source(**{f: entry[f] for f in REQUIRED_FIELDS} | {"sha256": sha, "bytes": int(entry["bytes"])}))
+        out.append(Source(**{f: entry[f] for f in REQUIRED_FIELDS} | {"sha256": sha, "bytes": int(entry["bytes"]),
+                                                                    "licence_es": str(entry.get("licence_es") or "")}))
     return out
 
 

@@ -21,6 +21,15 @@ Two tables:
   lies within ``QID_NEAR_KM`` of it and their names are alike (``coordinates+name``). A city
   key shared by several nodes ("Kansas City", Missouri and Kansas) goes to the nearest of them.
 
+The union is then reviewed by hand (:func:`apply_matching_review`, the curated table
+``data/curated/link_matching_review.csv``): every pair of links of one municipality whose foreign
+cities may be one city under two keys (same name stem, or within ``QID_NEAR_KM``;
+:func:`matching_candidates`: "Guadalajara" and "Guadalajara Province"), and every foreign city
+shared by two or more municipalities of one state ("Calexico" for Mexicali in Wikipedia and for
+Tijuana in Wikidata), has a reviewed row with a decision (``merge`` into another link of the same
+municipality, or ``keep``) and its reason. A candidate without a row, or a row without its link,
+is an error that names the file and row.
+
 Only matched municipal links enter the links table; state-level links and unresolved nodes are
 counted in the report and kept in the Wikidata table. :func:`agreement_by_state` gives the
 overlap per state.
@@ -49,7 +58,7 @@ from analysis import paths
 from analysis.ingest.sources import require
 from analysis.ingest.wikidata import WikidataGraph, country_edges, read_gexf
 from analysis.tables.cities import city_key, city_name_key
-from analysis.tables.store import write_csv
+from analysis.tables.store import read_curated, write_csv
 from analysis.tables.twinnings import MatchReport, resolve, state_index
 from analysis.util.countries import UnknownCountryError, to_iso3
 from analysis.util.spatial import haversine_km
@@ -63,7 +72,15 @@ QID_NEAR_KM = 15.0
 QID_NAME_RATIO = 0.8
 _SUFFIX = re.compile(r"\s+(municipality|city|island)$", re.IGNORECASE)
 PROVENANCES = ("wikipedia", "wikidata", "both")
+#: The Wikidata copy keeps only cities of more than this many inhabitants (its citation in
+#: data/sources.yml); :func:`smallest_population` checks it on the graph itself.
+WIKIDATA_MIN_POPULATION = 10_000
 LINKS_CSV = "twinning_links.csv"
+MATCHING_REVIEW_CSV = paths.CURATED / "link_matching_review.csv"
+REVIEW_COLUMNS = ["kind", "inegi_code", "partner_id", "partner_city", "decision", "target_partner_id", "reason",
+                  "evidence_url"]
+REVIEW_KINDS = ("same_city_two_keys", "shared_partner_same_state")
+REVIEW_DECISIONS = ("merge", "keep")
 
 WIKIDATA_COLUMNS = [
     "edge_id", "qid_mx", "mexican_label", "mexican_city", "mexican_lat", "mexican_lon", "mexican_pop",
@@ -311,6 +328,117 @@ def build_links(twinnings: pd.DataFrame, wikidata: pd.DataFrame, graph: Wikidata
     return out, counts
 
 
+def _stem(name: str) -> str:
+    return city_name_key(name).split(" ")[0] if city_name_key(name) else ""
+
+
+def matching_candidates(links: pd.DataFrame) -> pd.DataFrame:
+    """The links the matching review must cover: ``kind``, ``inegi_code``, ``partner_id``, ``partner_city``, ``other``.
+
+    ``same_city_two_keys``: two links of one municipality to foreign cities of one country whose
+    names share their first word ("Guadalajara", "Guadalajara Province"; "Rhodes" twice) or that
+    lie within ``QID_NEAR_KM`` of each other ("Ramallah", "Ramallah and al-Bireh").
+    ``shared_partner_same_state``: a foreign city (one ``partner_id``) linked to two or more
+    municipalities of one state ("Calexico": Mexicali and Tijuana).
+    """
+    rows: list[dict[str, str]] = []
+    for code, g in links.groupby("inegi_code"):
+        recs = list(g.itertuples(index=False))
+        for i, a in enumerate(recs):
+            for b in recs[i + 1:]:
+                if a.partner_country_iso3 != b.partner_country_iso3:
+                    continue
+                near = not any(math.isnan(float(v)) for v in (a.partner_lat, a.partner_lon, b.partner_lat, b.partner_lon)) \
+                    and float(haversine_km(float(a.partner_lat), float(a.partner_lon),
+                                           np.array([float(b.partner_lat)]), np.array([float(b.partner_lon)]))[0]) <= QID_NEAR_KM
+                if near or (_stem(a.partner_city) and _stem(a.partner_city) == _stem(b.partner_city)):
+                    for x, y in ((a, b), (b, a)):
+                        rows.append({"kind": "same_city_two_keys", "inegi_code": str(code), "partner_id": x.partner_id,
+                                     "partner_city": x.partner_city, "other": f"{y.partner_city} ({y.partner_id})"})
+    for (_state, pid), g in links.groupby(["state_code", "partner_id"]):
+        if g.inegi_code.nunique() < 2:
+            continue
+        for r in g.itertuples(index=False):
+            others = ", ".join(sorted(set(g.inegi_code) - {r.inegi_code}))
+            rows.append({"kind": "shared_partner_same_state", "inegi_code": r.inegi_code, "partner_id": str(pid),
+                         "partner_city": r.partner_city, "other": others})
+    out = pd.DataFrame(rows, columns=["kind", "inegi_code", "partner_id", "partner_city", "other"])
+    return out.drop_duplicates(["kind", "inegi_code", "partner_id"]).sort_values(
+        ["kind", "inegi_code", "partner_id"]).reset_index(drop=True)
+
+
+def read_matching_review(path: Path | None = None) -> pd.DataFrame:
+    """The reviewed matching decisions (``REVIEW_COLUMNS``); a bad row is an error naming the file, row and field."""
+    path = path or MATCHING_REVIEW_CSV
+    df = read_curated(path, REVIEW_COLUMNS, SourcesUnionError)
+    for i, r in df.iterrows():
+        where = f"{path}, row {int(str(i)) + 2}"
+        if r.kind not in REVIEW_KINDS:
+            raise SourcesUnionError(f"{where}, field kind: {r.kind!r} is not one of {list(REVIEW_KINDS)}.")
+        if r.decision not in REVIEW_DECISIONS:
+            raise SourcesUnionError(f"{where}, field decision: {r.decision!r} is not one of {list(REVIEW_DECISIONS)}.")
+        if not re.fullmatch(r"\d{5}", r.inegi_code):
+            raise SourcesUnionError(f"{where}, field inegi_code: {r.inegi_code!r} is not a 5-digit INEGI code.")
+        if (r.decision == "merge") != bool(r.target_partner_id.strip()):
+            raise SourcesUnionError(f"{where}, field target_partner_id: give it exactly when the decision is merge.")
+        if not r.reason.strip():
+            raise SourcesUnionError(f"{where}, field reason: every decision needs its reason.")
+        if r.evidence_url and not r.evidence_url.startswith(("http://", "https://")):
+            raise SourcesUnionError(f"{where}, field evidence_url: {r.evidence_url!r} is not a web address.")
+    dup = df.duplicated(["kind", "inegi_code", "partner_id"], keep=False)
+    if dup.any():
+        raise SourcesUnionError(f"{path}: rows {[int(str(i)) + 2 for i in df.index[dup]]} review the same link twice.")
+    return df
+
+
+def apply_matching_review(links: pd.DataFrame, review: pd.DataFrame, path: Path | None = None
+                          ) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The union after the reviewed decisions, and what changed.
+
+    Every candidate of :func:`matching_candidates` must have a review row and every review row must
+    name a link of ``links``. A ``merge`` row folds its link into the target link of the same
+    municipality: the target keeps its city and key, gains the source's Wikipedia pair ids and
+    Wikidata edge ids, and its provenance becomes ``both`` when the two sources now meet there.
+    """
+    where = path or MATCHING_REVIEW_CSV
+    keys = set(zip(links.inegi_code, links.partner_id, strict=True))
+    reviewed = set(zip(review.kind, review.inegi_code, review.partner_id, strict=True))
+    cand = matching_candidates(links)
+    missing = [f"{k} {c} {p} ({n})" for k, c, p, n in zip(cand.kind, cand.inegi_code, cand.partner_id,
+                                                           cand.partner_city, strict=True) if (k, c, p) not in reviewed]
+    if missing:
+        raise SourcesUnionError(f"{where}: {len(missing)} candidate link(s) without a reviewed row: {missing[:5]}; "
+                                "add a row with a decision and its reason.")
+    for i, r in review.iterrows():
+        if (r.inegi_code, r.partner_id) not in keys:
+            raise SourcesUnionError(f"{where}, row {int(str(i)) + 2}: no link {r.inegi_code} {r.partner_id} in the union; "
+                                    "correct the row or remove it.")
+        if r.decision == "merge" and (r.inegi_code, r.target_partner_id) not in keys:
+            raise SourcesUnionError(f"{where}, row {int(str(i)) + 2}, field target_partner_id: no link "
+                                    f"{r.inegi_code} {r.target_partner_id} in the union to merge into.")
+    out = links.set_index(["inegi_code", "partner_id"], drop=False).copy()
+    merges = review[review.decision == "merge"].drop_duplicates(["inegi_code", "partner_id"])
+    for r in merges.itertuples(index=False):
+        src, dst = out.loc[(r.inegi_code, r.partner_id)], (r.inegi_code, r.target_partner_id)
+        for col in ("wikipedia_pair_ids", "wikidata_edge_ids"):
+            ids = set(str(out.loc[dst, col]).split()) | set(str(src[col]).split())
+            out.loc[dst, col] = " ".join(sorted(i for i in ids if i))
+        if math.isnan(float(out.loc[dst, "partner_pop"])) and not math.isnan(float(src.partner_pop)):
+            out.loc[dst, "partner_pop"] = src.partner_pop
+        out = out.drop(index=(r.inegi_code, r.partner_id))
+    wp, wd = out.wikipedia_pair_ids.astype(str) != "", out.wikidata_edge_ids.astype(str) != ""
+    out["provenance"] = np.where(wp & wd, "both", np.where(wp, "wikipedia", "wikidata"))
+    out = out.reset_index(drop=True).sort_values(["inegi_code", "partner_id"]).reset_index(drop=True)[LINK_COLUMNS]
+    counts = {"review_rows": len(review), "review_merged": len(merges), "links_before_review": len(links),
+              "links_after_review": len(out),
+              "municipalities_before_review": int(links.inegi_code.nunique()),
+              "municipalities_after_review": int(out.inegi_code.nunique())}
+    for p in PROVENANCES:
+        counts[f"{p}_before_review"] = int((links.provenance == p).sum())
+        counts[f"{p}_after_review"] = int((out.provenance == p).sum())
+    return out, counts
+
+
 def agreement_by_state(links: pd.DataFrame, municipalities: pd.DataFrame) -> pd.DataFrame:
     """Per state: links in Wikipedia only, Wikidata only and both, and the share found by both (%)."""
     states = municipalities[["state_code", "state_name"]].drop_duplicates().assign(
@@ -336,15 +464,43 @@ class TwoSources:
     links: pd.DataFrame
     link_counts: dict[str, int]
     agreement: pd.DataFrame
+    unreviewed: pd.DataFrame | None = None
+    review_counts: dict[str, int] | None = None
 
 
 def build_two_sources(twinnings: pd.DataFrame, municipalities: pd.DataFrame, polygons: gpd.GeoDataFrame,
                       graph: WikidataGraph | None = None) -> TwoSources:
-    """Everything from the Wikipedia table, the municipalities and their polygons (reads the GEXF if not given)."""
+    """Everything from the Wikipedia table, the municipalities and their polygons (reads the GEXF if not given).
+
+    The links are the union after the matching review (:func:`apply_matching_review`);
+    ``unreviewed`` keeps the union before it, for the comparison of chapter 8.
+    """
     graph = graph or read_gexf(require("wikidata_hermanamientos"))
     wd, report = build_wikidata_twinnings(graph, municipalities, polygons)
-    links, counts = build_links(twinnings, wd, graph)
-    return TwoSources(wd, report, links, counts, agreement_by_state(links, municipalities))
+    unreviewed, counts = build_links(twinnings, wd, graph)
+    links, review_counts = apply_matching_review(unreviewed, read_matching_review())
+    return TwoSources(wd, report, links, counts, agreement_by_state(links, municipalities), unreviewed, review_counts)
+
+
+def smallest_population(graph: WikidataGraph) -> float:
+    """The population of the least populated node of the Wikidata copy (at least ``WIKIDATA_MIN_POPULATION``)."""
+    smallest = float(pd.to_numeric(graph.nodes["pop"], errors="coerce").min())
+    if not smallest >= WIKIDATA_MIN_POPULATION:
+        raise SourcesUnionError(f"{graph.path}: a node has {smallest:,.0f} inhabitants, below the copy's stated "
+                                f"cut-off of {WIKIDATA_MIN_POPULATION:,}; check the source and data/sources.yml.")
+    return smallest
+
+
+def read_wikidata_twinnings(path: Path | None = None) -> pd.DataFrame:
+    """data/processed/wikidata_twinnings.csv (notebook 00) with its types: codes as text, flags as booleans."""
+    path = path or paths.PROCESSED / "wikidata_twinnings.csv"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found; run notebook 00 with `python -m analysis run 00`.")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for col in ("mexican_lat", "mexican_lon", "mexican_pop", "partner_lat", "partner_lon", "partner_pop"):
+        df[col] = pd.to_numeric(df[col].replace("", None), errors="coerce")
+    df["duplicate_link"] = df.duplicate_link.str.lower().eq("true")
+    return df
 
 
 def read_links(path: Path | None = None) -> pd.DataFrame:
