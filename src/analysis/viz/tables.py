@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.tables.dictionary import load_data_dictionary
+from analysis.util.countries import city_name_es, country_name_es
 
 MISSING = "—"
 #: Percent sign after a non-breaking space, as the book's prose writes it ("7.5 %").
@@ -189,7 +190,35 @@ VALORES: dict[str, dict[str, str]] = {
              "marginalisation_grade_alto": "Marginación: grado alto",
              "marginalisation_grade_muy_alto": "Marginación: grado muy alto"},
     "method": {"diccionario": "diccionario", "solo_titulos": "sólo títulos de los ODS"},
+    "licence": {
+        "INEGI terms of free use (Términos de libre uso de la información del INEGI); mxmaps repository BSD-3-Clause":
+            "Términos de libre uso de la información del INEGI; repositorio mxmaps, BSD-3-Clause",
+        "INEGI terms of free use; mxmaps repository BSD-3-Clause":
+            "Términos de libre uso del INEGI; repositorio mxmaps, BSD-3-Clause",
+        "BSD-2-Clause (catalogue compiled from INEGI, INEGI terms of free use)":
+            "BSD-2-Clause (catálogo compilado del INEGI, términos de libre uso del INEGI)",
+        "BSD-3-Clause (geometry derived from INEGI, terms of free use)":
+            "BSD-3-Clause (geometría derivada del INEGI, términos de libre uso)",
+        "MIT": "MIT",
+        "Code MIT; content CC BY-SA 4.0 (attribute Wikipedia contributors)":
+            "Código MIT; contenido CC BY-SA 4.0 (atribución a los colaboradores de Wikipedia)",
+        "Natural Earth public domain; world-atlas ISC": "Natural Earth, dominio público; world-atlas, ISC",
+        "CONAPO open data (datos.gob.mx, Libre Uso MX); the repository copying it states no licence of its own, "
+        "so CONAPO is cited as the source":
+            "Datos abiertos de CONAPO (datos.gob.mx, Libre Uso MX); el repositorio que los copia no declara "
+            "licencia propia, por lo que se cita a CONAPO como fuente",
+        "CONAPO open data; repository MIT": "Datos abiertos de CONAPO; repositorio MIT",
+        "Wikidata content CC0; repository MIT": "Contenido de Wikidata CC0; repositorio MIT",
+        "MIT (as stated by the folder's README)": "MIT (según el README de la carpeta)",
+    },
 }
+
+#: Columns that hold a country's name as a source wrote it (English Wikipedia): shown with its
+#: Spanish name (ISO 3166 translations, :func:`analysis.util.countries.country_name_es`).
+COUNTRY_COLUMNS = frozenset({"partner_country", "country", "country1", "country2", "mexican_country"})
+#: Columns that hold a city's name as a source wrote it: shown with its Spanish name where Spanish has
+#: an established one (:func:`analysis.util.countries.city_name_es`; "Seville" → "Sevilla").
+CITY_COLUMNS = frozenset({"partner_city", "mexican_city", "city", "city1", "city2", "foreign_city"})
 
 
 @cache
@@ -256,6 +285,10 @@ def translate(value: Any, column: str, valores: Mapping[str, Mapping[str, str]] 
     for table in ((valores or {}).get(column), VALORES.get(column), VALORES["*"]):
         if table and text in table:
             return table[text]
+    if column in COUNTRY_COLUMNS:
+        return country_name_es(text)
+    if column in CITY_COLUMNS:
+        return city_name_es(text)
     if SNAKE.match(text):
         return text.replace("_", " ")
     return text
