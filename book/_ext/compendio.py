@@ -763,35 +763,8 @@ def _caption_as_alt(app: Any, doctree: Any, docname: str) -> None:
                 image["alt"] = text
 
 
-CSS = """
-/* Author-year bibliography: no running numbers, hanging indent. */
-div.citation-list div.citation > span.label { display: none; }
-div.citation-list div.citation { display: block; margin: 0 0 .6em 0; padding-left: 2em; text-indent: -2em; }
-div.citation-list div.citation p { margin: 0; }
-/* Tables written by analysis.viz.tables.tabla: numbered captions, Mexican number format done in Python. */
-figure.cuadro { margin: 1.2em 0; overflow-x: auto; }
-table.cuadro { border-collapse: collapse; font-size: .9em; margin: 0; }
-table.cuadro caption { caption-side: top; text-align: left; font-weight: normal; padding: .3em 0; }
-table.cuadro caption .cuadro-num { font-weight: bold; }
-table.cuadro th { border-bottom: 1.5px solid #444; text-align: left; padding: .25em .6em; vertical-align: bottom; }
-table.cuadro td { border-bottom: 1px solid #ddd; padding: .25em .6em; vertical-align: top; }
-table.cuadro td.num, table.cuadro th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-table.cuadro td.texto { max-width: 32em; white-space: normal; }
-figure.cuadro figcaption.cuadro-nota { font-size: .85em; color: #555; }
-.version-libro { color: #555; font-size: .95em; }
-.como-citar pre { white-space: pre-wrap; word-break: break-word; }
-/* Lines a chapter prints wrap inside the page instead of running off it. */
-div.cell_output div.output.stream pre { white-space: pre-wrap; overflow-wrap: anywhere; }
-/* The claims ledger: eight columns and long notes with addresses. Smaller type; an address breaks
-   anywhere, and the table keeps to the width of the page (fixed layout, the column widths of ledger.md). */
-table#tab-registro-afirmaciones { font-size: .78em; table-layout: fixed; width: 100%; }
-table#tab-registro-afirmaciones th, table#tab-registro-afirmaciones td { padding: .3em .3em; hyphens: auto;
-  overflow-wrap: break-word; }
-table#tab-registro-afirmaciones td:nth-child(5), table#tab-registro-afirmaciones td:nth-child(8) { overflow-wrap: anywhere; }
-/* The benchmark tables: values and repeats are numbers. */
-table#tab-benchmarks td:nth-child(3), table#tab-benchmarks td:nth-child(5),
-table#tab-escala td:nth-child(3), table#tab-escala td:nth-child(5) { text-align: right; white-space: nowrap; }
-"""
+#: The book's stylesheet: a static file next to this extension, copied into ``_static`` at build time.
+CSS_FILE = HERE / "compendio.css"
 
 
 def _write_css(app: Any) -> None:
@@ -799,7 +772,7 @@ def _write_css(app: Any) -> None:
     static.mkdir(parents=True, exist_ok=True)
     target = static / "compendio.css"
     tmp = target.with_suffix(".tmp")
-    tmp.write_text(CSS, encoding="utf-8")
+    tmp.write_text(CSS_FILE.read_text(encoding="utf-8"), encoding="utf-8")
     tmp.replace(target)
 
 
