@@ -136,3 +136,25 @@ def test_release_notes_put_each_old_figure_next_to_the_new_one(ext, tmp_path: Pa
     bad.write_text("key,value\nr01_x,5\n", encoding="utf-8")
     with pytest.raises(ValueError, match="needs the columns"):
         ext.release_rows(bad, results)
+
+
+def test_every_bibliography_entry_is_cited_somewhere() -> None:
+    """An entry of references.bib that no page or chapter cites is either cited where it supports the
+    text or removed; at most two may wait uncited."""
+    import re
+
+    from pybtex.database import parse_file
+
+    keys = set(parse_file(str(paths.BOOK / "references.bib")).entries)
+    cited: set[str] = set()
+    for path in [*paths.BOOK.glob("*.md"), *(paths.ROOT / "notebooks").glob("*.ipynb")]:
+        for group in re.findall(r"\{cite(?::[a-z]+)?\}`([^`]+)`", path.read_text(encoding="utf-8")):
+            cited.update(k.strip() for k in group.split(","))
+    uncited = sorted(keys - cited)
+    assert len(uncited) <= 2, f"{len(uncited)} bibliography entries are never cited: {uncited}"
+
+
+def test_no_reference_links_to_a_document_sharing_site() -> None:
+    text = (paths.BOOK / "references.bib").read_text(encoding="utf-8")
+    for site in ("studylib", "fdocuments", "1library", "scribd", "vdocuments", "docslib"):
+        assert site not in text, site

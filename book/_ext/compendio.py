@@ -746,6 +746,15 @@ def _number_by_chapter(app: Any, env: Any) -> list[str]:
     return [doc for doc in set(new) | set(old) if new.get(doc) != old.get(doc)]
 
 
+def _drop_citation_labels(app: Any, doctree: Any, docname: str) -> None:
+    """The bibliography is author-year: an entry's label is its BibTeX key, which the page hides. It is
+    removed from the HTML, so that search results (whose snippets read the page's text) do not show
+    "[cancunmio_2017]"."""
+    for citation in list(doctree.findall(nodes.citation)):
+        for label in [c for c in citation.children if isinstance(c, nodes.label)]:
+            citation.remove(label)
+
+
 def _caption_as_alt(app: Any, doctree: Any, docname: str) -> None:
     """An image of a captioned figure that has no alternative text gets the caption's text.
 
@@ -816,6 +825,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("build-finished", _refresh_static)
     app.connect("doctree-resolved", _drop_thebe_config, priority=900)  # after sphinx-thebe (500)
     app.connect("doctree-resolved", _caption_as_alt)
+    app.connect("doctree-resolved", _drop_citation_labels, priority=950)  # after sphinxcontrib-bibtex
     app.connect("env-get-updated", _number_by_chapter, priority=900)  # after Sphinx's TocTreeCollector (500)
     # env_version: raise it when the style changes, so Sphinx re-reads every page (cached citations).
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1", "env_version": 2}
