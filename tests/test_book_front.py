@@ -158,3 +158,12 @@ def test_no_reference_links_to_a_document_sharing_site() -> None:
     text = (paths.BOOK / "references.bib").read_text(encoding="utf-8")
     for site in ("studylib", "fdocuments", "1library", "scribd", "vdocuments", "docslib"):
         assert site not in text, site
+
+
+def test_feature_names_reach_the_page_in_spanish_even_when_the_caller_keeps_them() -> None:
+    df = pd.DataFrame({"feature": ["distance", "foreign_links", "size_gap"], "coefficient": [-0.19, 0.15, -0.12]})
+    html = tabla(df, "Pesos", "tab-prueba-pesos", numero=1, etiquetas={"feature": "Rasgo", "coefficient": "Coef."},
+                 valores={"feature": {f: f for f in df.feature}}).html
+    for raw in (">distance<", "foreign_links", "size_gap"):
+        assert raw not in html
+    assert "Distancia (log₁₀ de los km)" in html

@@ -755,6 +755,15 @@ def _drop_citation_labels(app: Any, doctree: Any, docname: str) -> None:
             citation.remove(label)
 
 
+def _english_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
+                  options: dict | None = None, content: list | None = None) -> tuple[list, list]:
+    """``{en}`Borough of Mexico City``` — an English equivalent, in italics and marked ``lang="en"`` so
+    that a screen reader reads it in English (and the check for English leftovers leaves it out)."""
+    import html as _html
+
+    return [nodes.raw(rawtext, f'<em lang="en">{_html.escape(text)}</em>', format="html")], []
+
+
 def _caption_as_alt(app: Any, doctree: Any, docname: str) -> None:
     """An image of a captioned figure that has no alternative text gets the caption's text.
 
@@ -817,6 +826,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_directive("version-libro", VersionLibro)
     app.add_directive("cuadro-benchmarks", CuadroBenchmarks)
     app.add_directive("entorno-libro", EntornoLibro)
+    app.add_role("en", _english_role)
     app.add_directive("cuadro-fuentes", CuadroFuentes)
     app.add_directive("cuadro-cambios", CuadroCambios)
     app.add_css_file("compendio.css")

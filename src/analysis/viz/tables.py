@@ -190,6 +190,29 @@ VALORES: dict[str, dict[str, str]] = {
              "marginalisation_grade_alto": "Marginación: grado alto",
              "marginalisation_grade_muy_alto": "Marginación: grado muy alto"},
     "method": {"diccionario": "diccionario", "solo_titulos": "sólo títulos de los ODS"},
+    "feature": {  # the features of the two-source partner finder (analysis.analyses.partners.foreign)
+        "intercept": "Constante",
+        "mexican_links": "Municipios mexicanos hermanados con la ciudad (log)",
+        "any_mexican_link": "Ciudad hermanada con algún municipio mexicano",
+        "network": "Red: socios de municipios que comparten socios",
+        "profile": "Perfil: socios de municipios parecidos",
+        "foreign_links": "Hermanamientos de la ciudad con otros países (log)",
+        "population": "Población de la ciudad (log₁₀)",
+        "population_missing": "Población de la ciudad desconocida",
+        "size_gap": "Diferencia de tamaño (log₁₀ de la población)",
+        "distance": "Distancia (log₁₀ de los km)",
+        "distance_missing": "Distancia desconocida",
+        "near": "Ciudad cercana",
+        "near_border": "Ciudad cercana a un municipio de la frontera norte",
+        "country_own": "Parte de los socios del municipio en el país de la ciudad",
+        "country_region": "Vínculos de la región del municipio con el país (log)",
+        "country_nation": "Vínculos de México con el país (log)",
+        "subregion_region": "Vínculos de la región del municipio con la subregión del mundo",
+        "usa_border": "Ciudad de EE. UU. y municipio de la frontera norte",
+        "usa_migration": "Ciudad de EE. UU. por intensidad migratoria del municipio",
+        "usa_migration_missing": "Ciudad de EE. UU., municipio sin índice migratorio",
+        "size_product": "Ciudad y municipio grandes a la vez",
+    },
     "licence": {
         "INEGI terms of free use (Términos de libre uso de la información del INEGI); mxmaps repository BSD-3-Clause":
             "Términos de libre uso de la información del INEGI; repositorio mxmaps, BSD-3-Clause",
@@ -284,6 +307,8 @@ def translate(value: Any, column: str, valores: Mapping[str, Mapping[str, str]] 
     text = str(value)
     for table in ((valores or {}).get(column), VALORES.get(column), VALORES["*"]):
         if table and text in table:
+            if table[text] == text and text in VALORES.get(column, {}):
+                continue  # a caller's "keep as is" gives way to the compendium's Spanish name
             return table[text]
     if column in COUNTRY_COLUMNS:
         return country_name_es(text)
