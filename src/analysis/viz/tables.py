@@ -12,15 +12,18 @@ What a reader gets from ``tabla(df, "Título", "tab-etiqueta")``:
 * no index column (``indice=True`` turns the index into a first column, named after it);
 * missing values (and empty text) as "—", booleans as "sí"/"no";
 * category values in Spanish: ``valores={"columna": {"matched": "asignado"}}``, else
-  :data:`VALORES`; a code in snake_case without a translation is shown with spaces
-  (``autoridad_municipal`` → "autoridad municipal");
+  :data:`VALORES` (licences of the sources, the partner finder's features, model terms…); a code in
+  snake_case without a translation is shown with spaces (``autoridad_municipal`` → "autoridad
+  municipal");
+* country and city names as the English sources write them, in Spanish (:data:`COUNTRY_COLUMNS`,
+  :data:`CITY_COLUMNS`: "Germany" → "Alemania", "Seville" → "Sevilla");
 * long text wrapped (``texto`` columns, or any text column whose values run past 60 characters);
 * an optional note under the table (``nota``: source, abbreviations).
 
 How it is numbered and referred to (Jupyter Book 1). A notebook's tables are numbered in the order
 they are made, with the chapter as prefix once the notebook calls ``numerar_capitulo(1)``:
-"Cuadro 1.1", "Cuadro 1.2"… (the narrative pages' tables, numbered by Sphinx across the book, are
-"Cuadro 1", "Cuadro 2"…, so the prefix keeps the two apart); ``papermill`` runs each notebook in a
+"Cuadro 1.1", "Cuadro 1.2"… (the figures and the narrative pages' tables are numbered by Sphinx, by
+chapter too, and the pages outside the chapters with the prefix A: book/_ext/compendio.py); ``papermill`` runs each notebook in a
 fresh kernel, so the numbering is the same on every run. The output is HTML —
 ``<figure class="cuadro" id="…"><table><caption>`` — which MyST-NB passes through as is: the
 ``{table}`` directive and ``{numref}`` cannot see a table made by a code cell (glue plus
