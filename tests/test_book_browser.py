@@ -71,6 +71,8 @@ return {
   headers: tables.flatMap(t => Array.from(t.querySelectorAll('th')).map(th => th.innerText.trim())),
   uncaptioned: tables.filter(t => !t.querySelector('caption') && !t.closest('figure')
       && !(t.id && document.querySelector('[for="' + t.id + '"]'))).length,
+  figuresWithoutCaption: Array.from(main.querySelectorAll('figure'))
+      .filter(f => !f.querySelector('figcaption, caption') && !f.parentElement.closest('figure')).length,
 };
 """
 
@@ -83,6 +85,7 @@ class PageFacts:
     alts: list[str] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
     uncaptioned: int = 0
+    figures_without_caption: int = 0
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +99,7 @@ def visited(server: str, driver: object) -> list[PageFacts]:
         driver.get(f"{server}/{rel}")  # type: ignore[attr-defined]
         facts = driver.execute_script(JS_FACTS)  # type: ignore[attr-defined]
         pf = PageFacts(rel, text=facts["text"], alts=facts["alts"], headers=facts["headers"],
-                       uncaptioned=facts["uncaptioned"])
+                       uncaptioned=facts["uncaptioned"], figures_without_caption=facts["figuresWithoutCaption"])
         if facts["broken"]:
             pf.problems.append(f"{rel}: images that did not load: {facts['broken']}")
         if facts["figuresWithoutImg"]:
@@ -256,3 +259,13 @@ def test_the_landing_page_links_the_finder_near_the_top_on_a_phone(server: str, 
     assert top is not None, "the landing page has no link to the finder"
     assert top < 800, f"the finder link is {top:.0f} px down the landing page on a phone (at most 800)"
     assert figures >= 1, "the landing page shows no figure"
+
+
+#: Pages whose figures still lack a caption, with how many (their notebooks add them; an entry that
+#: no longer matches fails, so the list cannot go stale).
+FIGURES_PENDING: dict[str, int] = {"notebooks/04_planes_ods.html": 4}
+
+
+def test_every_figure_has_a_caption(visited: list[PageFacts]) -> None:
+    found = {pf.rel: pf.figures_without_caption for pf in visited if pf.figures_without_caption}
+    assert found == FIGURES_PENDING, f"figures without a caption, by page: {found} (pending: {FIGURES_PENDING})"

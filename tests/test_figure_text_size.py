@@ -25,7 +25,8 @@ FONT = re.compile(r"<text[^>]*font-size:\s*([\d.]+)px")
 PENDING: set[str] = {
     "01_clases_tamano", "01_cobertura_estado", "01_mapa_mundo", "01_paises_socios", "02_rootogramas",
     "entrevistas_coocurrencia", "entrevistas_frecuencias", "entrevistas_por_rol", "pmd_cooperacion",
-    "pmd_metas_ejes", "pmd_ods_ejes", "pmd_ods_municipios", "socios_evaluacion",
+    "pmd_metas_ejes", "pmd_ods_ejes", "pmd_ods_municipios", "socios_evaluacion", "05_bj_cronologia", "05_bj_mapa_mundo",
+    "05_qroo_coropletas",
 }
 
 
