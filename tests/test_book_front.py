@@ -130,8 +130,11 @@ def test_release_notes_put_each_old_figure_next_to_the_new_one(ext, tmp_path: Pa
     results = tmp_path / "processed"
     results.mkdir()
     (results / "results_01.csv").write_text("key,text,value,description\nr01_x,7,7,Vínculos\n", encoding="utf-8")
-    rows = ext.release_rows(before, results)
+    rows = ext.release_rows(before, results, same={"r01_x": "r01_x", "r01_gone": "r01_gone"})
     assert rows == [["Vínculos", "5", "7", "capítulo 1"], ["Otra", "2", "no se calcula en esta versión", "capítulo 1"]]
+    rows = ext.release_rows(before, results, same={"r01_gone": "r01_x"})  # r01_x has no comparable measure
+    assert rows[0][2] == ext.NOT_COMPARABLE
+    assert rows[1][2] == "7"
     bad = tmp_path / "bad.csv"
     bad.write_text("key,value\nr01_x,5\n", encoding="utf-8")
     with pytest.raises(ValueError, match="needs the columns"):

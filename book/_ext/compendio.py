@@ -474,17 +474,40 @@ class CuadroFuentes(_GeneratedTable):
         return source_rows()
 
 
-def release_rows(before: Path = PUBLISHED_BEFORE, results: Path = RESULTS_DIR) -> list[list[str]]:
-    """What the previous version published next to what this build computes, key by key."""
+#: Key of the previous version -> key of this build that measures the same thing (same source and
+#: specification: the Wikipedia list alone, the prior four-covariate model). A key not listed here has
+#: no comparable figure in this build and says so, rather than set two different measures side by side.
+SAME_MEASURE = {
+    "r01_vinculos_municipales": "r01_vinculos_municipales",  # unique municipal links of the Wikipedia list
+    "r01_duplicados": "r01_duplicados",
+    "r01_gini_municipios": "r01_gini_wikipedia",
+    "r02_costeros": "r02_costeros",
+    "r02_nb2_coastal": "r02_nb2_coastal_irr",                 # prior specification, Wikipedia links
+    "r05_isla_mujeres_vinculos": "r05_isla_mujeres_vinculos",
+    "r06_vinculos_evaluados": "r06_vinculos_evaluados",
+    "r06_municipios_evaluados": "r06_municipios_evaluados",
+    "r06_cociente": "r06_cociente",
+}
+NOT_COMPARABLE = "sin cifra comparable (cambió la fuente o la especificación)"
+
+
+def release_rows(before: Path = PUBLISHED_BEFORE, results: Path = RESULTS_DIR,
+                 same: dict[str, str] | None = None) -> list[list[str]]:
+    """What the previous version published next to what this build computes for the same measure."""
     from generated_results import read_results
 
+    same = SAME_MEASURE if same is None else same
     current = read_results(results)
     with before.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     if not rows or not {"key", "text", "published_in", "note"} <= set(rows[0]):
         raise ValueError(f"{before}: needs the columns key, text, published_in and note.")
-    return [[r["note"], r["text"], current.get(r["key"], "no se calcula en esta versión"), r["published_in"]]
-            for r in rows]
+    out = []
+    for r in rows:
+        key = same.get(r["key"])
+        now = NOT_COMPARABLE if key is None else current.get(key, "no se calcula en esta versión")
+        out.append([r["note"], r["text"], now, r["published_in"]])
+    return out
 
 
 class CuadroCambios(_GeneratedTable):
