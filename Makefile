@@ -123,8 +123,9 @@ $(PIPELINE_STAMP): $(PIPELINE_INPUTS) $(DATA_STAMP) $(if $(PIPELINE_MISSING),pip
 # a file is newer but its content is the same (a notebook rewritten identically), the checksums
 # recorded in the stamp decide, so that a rerun that changes nothing does not rebuild the book.
 BOOK_STAMP  := book/_build/.inputs.sha256
-BOOK_INPUTS  = $(sort $(wildcard book/*.md book/_ext/*.py notebooks/*.ipynb book/_vendor/mapas/*)) \
+BOOK_INPUTS  = $(sort $(wildcard book/*.md book/_ext/*.py book/_ext/*.css notebooks/*.ipynb book/_vendor/mapas/*)) \
                book/_config.yml book/_toc.yml book/references.bib book/benchmarks.csv book/favicon.png \
+               CITATION.cff data/sources.yml data/curated/published_before.csv \
                requirements.txt $(MATHJAX) $(LEAFLET) $(BOOK_DATA)
 # Files of data/processed that a page includes (e.g. {csv-table} :file: ../data/processed/x.csv).
 BOOK_DATA    = $(sort $(wildcard $(shell grep -ho 'data/processed/[A-Za-z0-9_/.-]*[.][A-Za-z0-9]*' book/*.md)))

@@ -35,9 +35,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import os
+import platform
 import re
+import subprocess
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -327,8 +330,10 @@ class ComoCitar(Directive):
         box += nodes.paragraph(text=citation_text(cff))
         box += nodes.paragraph(text="En BibTeX:")
         box += nodes.literal_block(text=citation_bibtex(cff), language="bibtex")
-        box += nodes.paragraph(text=f"Versión {cff['version']}; libro construido el {build_date()}. "
-                                    "Los datos se generan de CITATION.cff, en la raíz del repositorio.")
+        built = nodes.paragraph(text=f"Versión {cff['version']}; libro construido el {build_date()} a partir del commit ")
+        built += nodes.literal(text=build_commit())
+        built += nodes.Text(". Los datos de la cita se generan de CITATION.cff, en la raíz del repositorio.")
+        box += built
         return [box]
 
 
@@ -344,12 +349,176 @@ class VersionLibro(Directive):
         url = cff.get("repository-code")
         para = nodes.paragraph(classes=["version-libro"])
         para += nodes.Text(f"{authors}. Versión {cff['version']} ({cff.get('date-released', 's.f.')}); "
-                           f"libro construido el {build_date()}.")
+                           f"libro construido el {build_date()} a partir del commit ")
+        para += nodes.literal(text=build_commit()[:12])
+        para += nodes.Text(".")
         if url:
             para += nodes.Text(" Repositorio: ")
             para += nodes.reference(text=url, refuri=url)
             para += nodes.Text(".")
         return [para]
+
+
+# --- The build: commit, environment, data sources, release notes ----------------------------------
+
+#: The lock file of the environment: exact pins of every package the compendium installs.
+LOCK_FILE = ROOT / "requirements.txt"
+SOURCES_YML = ROOT / "data" / "sources.yml"
+#: Values of the previous published version (for the release notes), as that version printed them.
+PUBLISHED_BEFORE = ROOT / "data" / "curated" / "published_before.csv"
+RESULTS_DIR = ROOT / "data" / "processed"
+
+
+def build_commit(root: Path = ROOT) -> str:
+    """The commit the book is built from (``git rev-parse HEAD``), with "+cambios" when the working
+    tree differs from it; ``SOURCE_COMMIT`` when set (a build from an archive); "desconocido" when
+    neither git nor the variable can tell."""
+    env = os.environ.get("SOURCE_COMMIT", "").strip()
+    if env:
+        return env
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                              timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "desconocido"
+    if not re.fullmatch(r"[0-9a-f]{40}", head):
+        return "desconocido"
+    return head + ("+cambios" if dirty else "")
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def environment_facts() -> list[tuple[str, str]]:
+    """(what, value) pairs the reproducibility page shows: commit, Python, system, lock file."""
+    lock = f"{LOCK_FILE.name} (SHA-256 {file_sha256(LOCK_FILE)})" if LOCK_FILE.exists() else "no encontrado"
+    return [("Commit del repositorio", build_commit()),
+            ("Versión del compendio", str(read_citation()["version"])),
+            ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
+            ("Sistema operativo", f"{platform.system()} {platform.release()} ({platform.machine()})"),
+            ("Archivo de bloqueo", lock),
+            ("Fecha de construcción", build_date())]
+
+
+def _field_list(pairs: list[tuple[str, str]], literal: set[str] | None = None) -> nodes.field_list:
+    fl = nodes.field_list(classes=["entorno-libro"])
+    for name, value in pairs:
+        body = nodes.paragraph()
+        body += nodes.literal(text=value) if name in (literal or set()) else nodes.Text(value)
+        fl += nodes.field("", nodes.field_name(text=name), nodes.field_body("", body))
+    return fl
+
+
+class EntornoLibro(Directive):
+    """The commit, Python, operating system and lock file of this build (a field list)."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        env = self.state.document.settings.env
+        env.note_dependency(str(CITATION))
+        env.note_dependency(str(LOCK_FILE))
+        return [_field_list(environment_facts(), literal={"Commit del repositorio", "Archivo de bloqueo"})]
+
+
+class _GeneratedTable(CSVTable):
+    """A ``csv-table`` whose rows are generated at build time (subclasses define ``rows``)."""
+
+    option_spec: ClassVar[dict[str, Any]] = {k: v for k, v in CSVTable.option_spec.items()
+                                             if k not in {"file", "url"}}
+    headers: ClassVar[list[str]] = []
+
+    def rows(self) -> list[list[str]]:
+        raise NotImplementedError
+
+    def get_csv_data(self) -> tuple[list[str], str]:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(self.headers)
+        try:
+            writer.writerows(self.rows())
+        except (OSError, ValueError, KeyError) as exc:
+            raise self.error(str(exc)) from None
+        self.options["header-rows"] = 1
+        return out.getvalue().splitlines(), self.source_name
+
+    source_name = ""
+
+
+def source_rows(path: Path = SOURCES_YML) -> list[list[str]]:
+    """One row per source of data/sources.yml: id, URL, SHA-256 and licence in Spanish."""
+    from analysis.ingest.sources import load_manifest
+    from analysis.viz.tables import VALORES
+
+    licences = VALORES["licence"]
+    rows = []
+    for src in load_manifest(path):
+        if src.licence not in licences:
+            raise ValueError(f"{path}: source {src.id!r}: licence {src.licence!r} has no Spanish text; "
+                             "add it to VALORES['licence'] in analysis/viz/tables.py.")
+        rows.append([src.id, src.url, src.sha256, licences[src.licence]])
+    return rows
+
+
+class CuadroFuentes(_GeneratedTable):
+    """Every source of data/sources.yml with its URL, SHA-256 and licence (in Spanish)."""
+
+    headers: ClassVar[list[str]] = ["Fuente", "Dirección (URL)", "SHA-256", "Licencia"]
+    source_name = str(SOURCES_YML)
+
+    def rows(self) -> list[list[str]]:
+        self.state.document.settings.env.note_dependency(str(SOURCES_YML))
+        return source_rows()
+
+
+#: Key of the previous version -> key of this build that measures the same thing (same source and
+#: specification: the Wikipedia list alone, the prior four-covariate model). A key not listed here has
+#: no comparable figure in this build and says so, rather than set two different measures side by side.
+SAME_MEASURE = {
+    "r01_vinculos_municipales": "r01_vinculos_municipales",  # unique municipal links of the Wikipedia list
+    "r01_duplicados": "r01_duplicados",
+    "r01_gini_municipios": "r01_gini_wikipedia",
+    "r02_costeros": "r02_costeros",
+    "r02_nb2_coastal": "r02_nb2_coastal_irr",                 # prior specification, Wikipedia links
+    "r05_isla_mujeres_vinculos": "r05_isla_mujeres_vinculos",
+    "r06_vinculos_evaluados": "r06_vinculos_evaluados",
+    "r06_municipios_evaluados": "r06_municipios_evaluados",
+    "r06_cociente": "r06_cociente",
+}
+NOT_COMPARABLE = "sin cifra comparable (cambió la fuente o la especificación)"
+
+
+def release_rows(before: Path = PUBLISHED_BEFORE, results: Path = RESULTS_DIR,
+                 same: dict[str, str] | None = None) -> list[list[str]]:
+    """What the previous version published next to what this build computes for the same measure."""
+    from generated_results import read_results
+
+    same = SAME_MEASURE if same is None else same
+    current = read_results(results)
+    with before.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows or not {"key", "text", "published_in", "note"} <= set(rows[0]):
+        raise ValueError(f"{before}: needs the columns key, text, published_in and note.")
+    out = []
+    for r in rows:
+        key = same.get(r["key"])
+        now = NOT_COMPARABLE if key is None else current.get(key, "no se calcula en esta versión")
+        out.append([r["note"], r["text"], now, r["published_in"]])
+    return out
+
+
+class CuadroCambios(_GeneratedTable):
+    """Figures of the previous version (data/curated/published_before.csv) and of this build."""
+
+    headers: ClassVar[list[str]] = ["Cifra", "Versión anterior", "Esta versión", "Dónde se publicó"]
+    source_name = str(PUBLISHED_BEFORE)
+
+    def rows(self) -> list[list[str]]:
+        self.state.document.settings.env.note_dependency(str(PUBLISHED_BEFORE))
+        return release_rows()
 
 
 # --- The benchmark table (book/benchmarks.csv, written by `python -m analysis bench`) in Spanish -------
@@ -400,6 +569,10 @@ def _run_es(name: str) -> str:
     return re.sub(r"^LocalCluster, (\d+) workers$", r"LocalCluster, \1 trabajadores", name)
 
 
+def _trozos(n: str) -> str:
+    return f"{n} trozo" if n == "1" else f"{n} trozos"
+
+
 def _groups_es(text: str) -> str:
     return ", ".join(BENCH_ES.get(g, g) for g in text.split(", "))
 
@@ -423,8 +596,8 @@ _BENCH_PATTERNS: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(rf"^peak RSS total, {_RUN}$"), lambda m: f"pico de memoria total, {_run_es(m.group(1))}"),
     (re.compile(rf"^throughput {_RUN} / 1 process$"), lambda m: f"rendimiento: {_run_es(m.group(1))} / 1 proceso"),
     (re.compile(rf"^peak RSS {_RUN} / 1 process$"), lambda m: f"pico de memoria: {_run_es(m.group(1))} / 1 proceso"),
-    (re.compile(rf"^{_RUN}, (\d+) chunk\(s\) of up to ([\d,]+) words$"),
-     lambda m: f"{_run_es(m.group(1))}, {m.group(2)} trozo(s) de hasta {m.group(3)} palabras"),
+    (re.compile(rf"^{_RUN}, (\d+) chunk(?:s|\(s\))? of up to ([\d,]+) words$"),
+     lambda m: f"{_run_es(m.group(1))}, {_trozos(m.group(2))} de hasta {m.group(3)} palabras"),
     (re.compile(r"^parent ([\d,.]+) MB \+ workers ([\d,.]+) MB; goal: under (.+)$"),
      r"principal \1 MB + procesos \2 MB; meta: menos de \3"),
 ]
@@ -553,6 +726,67 @@ def _drop_thebe_config(app: Any, doctree: Any, docname: str) -> None:
             raw.parent.remove(raw)
 
 
+# --- One numbering: "Figura 2.1", "Cuadro 2.1"; the pages outside the chapters "Cuadro A.1" ----------
+
+#: A chapter is an executed notebook ``notebooks/NN_nombre``: its number is NN.
+CHAPTER_DOC = re.compile(r"^notebooks/(\d+)_")
+#: Prefix of the numbered tables and figures of every page that is not a chapter (landing page,
+#: methods, finder, conclusions and appendices), numbered in the order of the table of contents.
+BACK_MATTER_PREFIX = "A"
+
+
+def number_prefix(docname: str) -> str:
+    """"2" for ``notebooks/02_acuerdos_modelos``; :data:`BACK_MATTER_PREFIX` for any other page."""
+    m = CHAPTER_DOC.match(docname)
+    return str(int(m.group(1))) if m else BACK_MATTER_PREFIX
+
+
+def renumber(fignumbers: dict[str, dict[str, dict[str, tuple[Any, ...]]]]) -> dict[str, dict[str, dict[str, tuple[Any, ...]]]]:
+    """Sphinx's numbers (one sequence per kind across the book) → one sequence per kind and prefix.
+
+    ``fignumbers`` is ``env.toc_fignumbers``: docname → kind (figure, table, code-block) → id →
+    number, in the order of the table of contents. The result numbers each kind again from 1 within
+    each prefix (:func:`number_prefix`), in the same order: ``("2", 1)`` prints as "Figura 2.1".
+    """
+    counters: dict[tuple[str, str], int] = {}
+    out: dict[str, dict[str, dict[str, tuple[Any, ...]]]] = {}
+    for docname, kinds in fignumbers.items():
+        prefix = number_prefix(docname)
+        for kind, ids in kinds.items():
+            for ident in sorted(ids, key=lambda i: ids[i]):
+                counters[prefix, kind] = counters.get((prefix, kind), 0) + 1
+                out.setdefault(docname, {}).setdefault(kind, {})[ident] = (prefix, counters[prefix, kind])
+    return out
+
+
+def _number_by_chapter(app: Any, env: Any) -> list[str]:
+    """After Sphinx numbers figures and tables (``env-get-updated``), number them by chapter; the pages
+    whose numbers differ from the last build's are written again."""
+    new = renumber(env.toc_fignumbers)
+    old = getattr(env, "compendio_fignumbers", {})
+    env.toc_fignumbers = new
+    env.compendio_fignumbers = new
+    return [doc for doc in set(new) | set(old) if new.get(doc) != old.get(doc)]
+
+
+def _drop_citation_labels(app: Any, doctree: Any, docname: str) -> None:
+    """The bibliography is author-year: an entry's label is its BibTeX key, which the page hides. It is
+    removed from the HTML, so that search results (whose snippets read the page's text) do not show
+    "[cancunmio_2017]"."""
+    for citation in list(doctree.findall(nodes.citation)):
+        for label in [c for c in citation.children if isinstance(c, nodes.label)]:
+            citation.remove(label)
+
+
+def _english_role(name: str, rawtext: str, text: str, lineno: int, inliner: Any,
+                  options: dict | None = None, content: list | None = None) -> tuple[list, list]:
+    """``{en}`Borough of Mexico City``` — an English equivalent, in italics and marked ``lang="en"`` so
+    that a screen reader reads it in English (and the check for English leftovers leaves it out)."""
+    import html as _html
+
+    return [nodes.raw(rawtext, f'<em lang="en">{_html.escape(text)}</em>', format="html")], []
+
+
 def _caption_as_alt(app: Any, doctree: Any, docname: str) -> None:
     """An image of a captioned figure that has no alternative text gets the caption's text.
 
@@ -570,35 +804,8 @@ def _caption_as_alt(app: Any, doctree: Any, docname: str) -> None:
                 image["alt"] = text
 
 
-CSS = """
-/* Author-year bibliography: no running numbers, hanging indent. */
-div.citation-list div.citation > span.label { display: none; }
-div.citation-list div.citation { display: block; margin: 0 0 .6em 0; padding-left: 2em; text-indent: -2em; }
-div.citation-list div.citation p { margin: 0; }
-/* Tables written by analysis.viz.tables.tabla: numbered captions, Mexican number format done in Python. */
-figure.cuadro { margin: 1.2em 0; overflow-x: auto; }
-table.cuadro { border-collapse: collapse; font-size: .9em; margin: 0; }
-table.cuadro caption { caption-side: top; text-align: left; font-weight: normal; padding: .3em 0; }
-table.cuadro caption .cuadro-num { font-weight: bold; }
-table.cuadro th { border-bottom: 1.5px solid #444; text-align: left; padding: .25em .6em; vertical-align: bottom; }
-table.cuadro td { border-bottom: 1px solid #ddd; padding: .25em .6em; vertical-align: top; }
-table.cuadro td.num, table.cuadro th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-table.cuadro td.texto { max-width: 32em; white-space: normal; }
-figure.cuadro figcaption.cuadro-nota { font-size: .85em; color: #555; }
-.version-libro { color: #555; font-size: .95em; }
-.como-citar pre { white-space: pre-wrap; word-break: break-word; }
-/* Lines a chapter prints wrap inside the page instead of running off it. */
-div.cell_output div.output.stream pre { white-space: pre-wrap; overflow-wrap: anywhere; }
-/* The claims ledger: eight columns and long notes with addresses. Smaller type; an address breaks
-   anywhere, and the table keeps to the width of the page (fixed layout, the column widths of ledger.md). */
-table#tab-registro-afirmaciones { font-size: .78em; table-layout: fixed; width: 100%; }
-table#tab-registro-afirmaciones th, table#tab-registro-afirmaciones td { padding: .3em .3em; hyphens: auto;
-  overflow-wrap: break-word; }
-table#tab-registro-afirmaciones td:nth-child(5), table#tab-registro-afirmaciones td:nth-child(8) { overflow-wrap: anywhere; }
-/* The benchmark tables: values and repeats are numbers. */
-table#tab-benchmarks td:nth-child(3), table#tab-benchmarks td:nth-child(5),
-table#tab-escala td:nth-child(3), table#tab-escala td:nth-child(5) { text-align: right; white-space: nowrap; }
-"""
+#: The book's stylesheet: a static file next to this extension, copied into ``_static`` at build time.
+CSS_FILE = HERE / "compendio.css"
 
 
 def _write_css(app: Any) -> None:
@@ -606,7 +813,7 @@ def _write_css(app: Any) -> None:
     static.mkdir(parents=True, exist_ok=True)
     target = static / "compendio.css"
     tmp = target.with_suffix(".tmp")
-    tmp.write_text(CSS, encoding="utf-8")
+    tmp.write_text(CSS_FILE.read_text(encoding="utf-8"), encoding="utf-8")
     tmp.replace(target)
 
 
@@ -641,12 +848,18 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_directive("como-citar", ComoCitar)
     app.add_directive("version-libro", VersionLibro)
     app.add_directive("cuadro-benchmarks", CuadroBenchmarks)
+    app.add_directive("entorno-libro", EntornoLibro)
+    app.add_role("en", _english_role)
+    app.add_directive("cuadro-fuentes", CuadroFuentes)
+    app.add_directive("cuadro-cambios", CuadroCambios)
     app.add_css_file("compendio.css")
     app.connect("builder-inited", _on_builder_inited)
     app.connect("config-inited", _configure_repository, priority=800)
     app.connect("build-finished", _refresh_static)
     app.connect("doctree-resolved", _drop_thebe_config, priority=900)  # after sphinx-thebe (500)
     app.connect("doctree-resolved", _caption_as_alt)
+    app.connect("doctree-resolved", _drop_citation_labels, priority=950)  # after sphinxcontrib-bibtex
+    app.connect("env-get-updated", _number_by_chapter, priority=900)  # after Sphinx's TocTreeCollector (500)
     # env_version: raise it when the style changes, so Sphinx re-reads every page (cached citations).
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1", "env_version": 2}
 

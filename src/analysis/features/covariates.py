@@ -51,6 +51,7 @@ from analysis.ingest.geometry import load_municipal_boundaries, load_world
 from analysis.ingest.sources import require
 from analysis.tables.municipalities import read_processed
 from analysis.tables.store import read_curated, write_csv
+from analysis.util.text import plural
 
 CAPITALS_CSV = paths.CURATED / "state_capitals.csv"
 COVARIATES_CSV = "municipal_covariates.csv"
@@ -81,7 +82,7 @@ class CovariateReport:
     missing: dict[str, list[str]] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
-        return [f"{col}: {len(codes)} municipio(s) sin valor" + (f" ({', '.join(codes)})" if codes else "")
+        return [f"{col}: {plural(len(codes), 'municipio', 'municipios')} sin valor" + (f" ({', '.join(codes)})" if codes else "")
                 for col, codes in self.missing.items()]
 
     def table(self) -> pd.DataFrame:
@@ -183,11 +184,12 @@ def model_frame(counts: pd.DataFrame, covariates: pd.DataFrame, migration: str =
     excluded = sorted(df.inegi_code[df.migration_intensity_2010.isna()])
     if migration == "complete_case":
         df = df[df.migration_intensity_2010.notna()].copy()
-        rule = (f"Caso completo: se excluyen {len(excluded)} municipio(s) creados después de 2010, sin índice de "
-                "intensidad migratoria 2010.")
+        rule = (f"Caso completo: se excluyen {plural(len(excluded), 'municipio creado', 'municipios creados')} "
+                "después de 2010, sin índice de intensidad migratoria 2010.")
         kept_excluded = excluded
     else:
-        rule = (f"Indicador de dato faltante: {len(excluded)} municipio(s) creados después de 2010 no tienen índice de "
+        rule = (f"Indicador de dato faltante: {plural(len(excluded), 'municipio creado', 'municipios creados')} después de 2010 "
+                f"{'no tiene' if len(excluded) == 1 else 'no tienen'} índice de "
                 "intensidad migratoria 2010; su índice se fija en 0 y la variable migration_missing vale 1.")
         kept_excluded = []
     df["migration_missing"] = df.migration_intensity_2010.isna().astype(int)

@@ -13,7 +13,7 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from analysis.viz.style import SEQUENTIAL_CMAP, demo_mark, legend_below, text_colour, wrap
+from analysis.viz.style import SEQUENTIAL_CMAP, demo_mark, legend_below, percent_format, text_colour, wrap
 
 DEMO = "DEMOSTRACIÓN: extractos de planes escritos para el compendio"
 #: What a table caption built from the demonstration plans ends with.
@@ -45,7 +45,7 @@ def plot_goal_shares(shares: pd.DataFrame, title: str, ylabel: str = "", demo: b
     d = shares.rename(index=lambda s: wrap(s, 36))
     fig, ax = plt.subplots(figsize=(11, 0.55 * len(d) + 2.2))
     sns.heatmap(d, cmap=SEQUENTIAL_CMAP, vmin=0, vmax=max(0.01, float(shares.max().max())),
-                cbar_kws={"label": "proporción de segmentos"}, ax=ax)
+                cbar_kws={"label": "% de los segmentos", "format": percent_format()}, ax=ax)
     if annotate:
         _annotate_shares(ax, shares)
     ax.set(title=wrap(title, 80), xlabel="ODS", ylabel=ylabel)

@@ -12,7 +12,12 @@ alike:
 * :func:`panel_title` numbers the panels of a figure "(a)", "(b)", … so captions can name them;
 * :func:`place_labels` labels points without letting two labels overlap;
 * :func:`demo_mark` marks a figure drawn from demonstration material;
-* :func:`mostrar` shows a figure with its alternative text (and saves it), once.
+* :func:`mostrar` shows a figure with its alternative text (and saves it), once;
+* :func:`percent_format` labels a colour bar or an axis of proportions in percent, the unit the
+  cells and the label speak;
+* :func:`shown_small_text` lists the texts that fall under :data:`MIN_FONT` points at the width the
+  book shows a figure (:data:`SHOWN_WIDTH_IN`): a wide figure is scaled down to the page, and its
+  text with it.
 
 Spanish labels are the caller's job. Each figure is written as PNG (for the book and print) and
 SVG (diffable, compared by nbval) without timestamps, so reruns leave files byte-identical.
@@ -46,6 +51,9 @@ PALETTE = "colorblind"
 SEQUENTIAL_CMAP = "viridis"
 #: The smallest text a figure may carry (points), labels and annotations included.
 MIN_FONT = 9
+#: The width at which the book shows a figure: the text column of a page at 1280 px (about 730 CSS
+#: pixels, 96 to the inch). A figure drawn wider is scaled down to it, and its text with it.
+SHOWN_WIDTH_IN = 7.6
 SNAKE = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
 
 
@@ -169,6 +177,35 @@ def small_text(fig: Figure) -> list[str]:
 
     return [f"{t.get_text()!r} ({t.get_fontsize():.1f} pt)" for t in fig.findobj(mpl.text.Text)
             if shown(t) and float(t.get_fontsize()) < MIN_FONT - 1e-6]
+
+
+def percent_format(decimals: int = 0) -> FuncFormatter:
+    """Tick labels of proportions (0–1) written as percentages ("25 %"), for a colour bar whose
+    cells show percentages: ``cbar_kws={"label": "% de los segmentos", "format": percent_format()}``."""
+    return FuncFormatter(lambda v, _pos: f"{100 * v:,.{decimals}f}\u00a0%")
+
+
+def shown_scale(fig: Figure, shown_width_in: float = SHOWN_WIDTH_IN) -> float:
+    """How much the book scales ``fig`` down to fit its text column (1 when it fits).
+
+    The width is the saved one (tight bounding box), so labels outside the axes count."""
+    canvas = fig.canvas
+    renderer = canvas.get_renderer()  # type: ignore[attr-defined]
+    width_in = fig.get_tightbbox(renderer).width
+    return min(1.0, shown_width_in / width_in) if width_in > 0 else 1.0
+
+
+def shown_small_text(fig: Figure, shown_width_in: float = SHOWN_WIDTH_IN) -> list[str]:
+    """Texts of ``fig`` smaller than MIN_FONT points once the book scales the figure to its column."""
+    scale = shown_scale(fig, shown_width_in)
+    found = []
+    for t in fig.findobj(mpl.text.Text):
+        if not (t.get_text().strip() and t.get_visible()) or (t.axes is not None and not t.axes.axison):
+            continue
+        shown = float(t.get_fontsize()) * scale
+        if shown < MIN_FONT - 1e-6:
+            found.append(f"{t.get_text()!r} ({shown:.1f} pt at the shown width)")
+    return found
 
 
 @dataclass

@@ -12,15 +12,18 @@ What a reader gets from ``tabla(df, "Título", "tab-etiqueta")``:
 * no index column (``indice=True`` turns the index into a first column, named after it);
 * missing values (and empty text) as "—", booleans as "sí"/"no";
 * category values in Spanish: ``valores={"columna": {"matched": "asignado"}}``, else
-  :data:`VALORES`; a code in snake_case without a translation is shown with spaces
-  (``autoridad_municipal`` → "autoridad municipal");
+  :data:`VALORES` (licences of the sources, the partner finder's features, model terms…); a code in
+  snake_case without a translation is shown with spaces (``autoridad_municipal`` → "autoridad
+  municipal");
+* country and city names as the English sources write them, in Spanish (:data:`COUNTRY_COLUMNS`,
+  :data:`CITY_COLUMNS`: "Germany" → "Alemania", "Seville" → "Sevilla");
 * long text wrapped (``texto`` columns, or any text column whose values run past 60 characters);
 * an optional note under the table (``nota``: source, abbreviations).
 
 How it is numbered and referred to (Jupyter Book 1). A notebook's tables are numbered in the order
 they are made, with the chapter as prefix once the notebook calls ``numerar_capitulo(1)``:
-"Cuadro 1.1", "Cuadro 1.2"… (the narrative pages' tables, numbered by Sphinx across the book, are
-"Cuadro 1", "Cuadro 2"…, so the prefix keeps the two apart); ``papermill`` runs each notebook in a
+"Cuadro 1.1", "Cuadro 1.2"… (the figures and the narrative pages' tables are numbered by Sphinx, by
+chapter too, and the pages outside the chapters with the prefix A: book/_ext/compendio.py); ``papermill`` runs each notebook in a
 fresh kernel, so the numbering is the same on every run. The output is HTML —
 ``<figure class="cuadro" id="…"><table><caption>`` — which MyST-NB passes through as is: the
 ``{table}`` directive and ``{numref}`` cannot see a table made by a code cell (glue plus
@@ -55,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.tables.dictionary import load_data_dictionary
+from analysis.util.countries import city_name_es, country_name_es
 
 MISSING = "—"
 #: Percent sign after a non-breaking space, as the book's prose writes it ("7.5 %").
@@ -189,7 +193,58 @@ VALORES: dict[str, dict[str, str]] = {
              "marginalisation_grade_alto": "Marginación: grado alto",
              "marginalisation_grade_muy_alto": "Marginación: grado muy alto"},
     "method": {"diccionario": "diccionario", "solo_titulos": "sólo títulos de los ODS"},
+    "feature": {  # the features of the two-source partner finder (analysis.analyses.partners.foreign)
+        "intercept": "Constante",
+        "mexican_links": "Municipios mexicanos hermanados con la ciudad (log)",
+        "any_mexican_link": "Ciudad hermanada con algún municipio mexicano",
+        "network": "Red: socios de municipios que comparten socios",
+        "profile": "Perfil: socios de municipios parecidos",
+        "foreign_links": "Hermanamientos de la ciudad con otros países (log)",
+        "population": "Población de la ciudad (log₁₀)",
+        "population_missing": "Población de la ciudad desconocida",
+        "size_gap": "Diferencia de tamaño (log₁₀ de la población)",
+        "distance": "Distancia (log₁₀ de los km)",
+        "distance_missing": "Distancia desconocida",
+        "near": "Ciudad cercana",
+        "near_border": "Ciudad cercana a un municipio de la frontera norte",
+        "country_own": "Parte de los socios del municipio en el país de la ciudad",
+        "country_region": "Vínculos de la región del municipio con el país (log)",
+        "country_nation": "Vínculos de México con el país (log)",
+        "subregion_region": "Vínculos de la región del municipio con la subregión del mundo",
+        "usa_border": "Ciudad de EE. UU. y municipio de la frontera norte",
+        "usa_migration": "Ciudad de EE. UU. por intensidad migratoria del municipio",
+        "usa_migration_missing": "Ciudad de EE. UU., municipio sin índice migratorio",
+        "size_product": "Ciudad y municipio grandes a la vez",
+    },
+    "licence": {
+        "INEGI terms of free use (Términos de libre uso de la información del INEGI); mxmaps repository BSD-3-Clause":
+            "Términos de libre uso de la información del INEGI; repositorio mxmaps, BSD-3-Clause",
+        "INEGI terms of free use; mxmaps repository BSD-3-Clause":
+            "Términos de libre uso del INEGI; repositorio mxmaps, BSD-3-Clause",
+        "BSD-2-Clause (catalogue compiled from INEGI, INEGI terms of free use)":
+            "BSD-2-Clause (catálogo compilado del INEGI, términos de libre uso del INEGI)",
+        "BSD-3-Clause (geometry derived from INEGI, terms of free use)":
+            "BSD-3-Clause (geometría derivada del INEGI, términos de libre uso)",
+        "MIT": "MIT",
+        "Code MIT; content CC BY-SA 4.0 (attribute Wikipedia contributors)":
+            "Código MIT; contenido CC BY-SA 4.0 (atribución a los colaboradores de Wikipedia)",
+        "Natural Earth public domain; world-atlas ISC": "Natural Earth, dominio público; world-atlas, ISC",
+        "CONAPO open data (datos.gob.mx, Libre Uso MX); the repository copying it states no licence of its own, "
+        "so CONAPO is cited as the source":
+            "Datos abiertos de CONAPO (datos.gob.mx, Libre Uso MX); el repositorio que los copia no declara "
+            "licencia propia, por lo que se cita a CONAPO como fuente",
+        "CONAPO open data; repository MIT": "Datos abiertos de CONAPO; repositorio MIT",
+        "Wikidata content CC0; repository MIT": "Contenido de Wikidata CC0; repositorio MIT",
+        "MIT (as stated by the folder's README)": "MIT (según el README de la carpeta)",
+    },
 }
+
+#: Columns that hold a country's name as a source wrote it (English Wikipedia): shown with its
+#: Spanish name (ISO 3166 translations, :func:`analysis.util.countries.country_name_es`).
+COUNTRY_COLUMNS = frozenset({"partner_country", "country", "country1", "country2", "mexican_country"})
+#: Columns that hold a city's name as a source wrote it: shown with its Spanish name where Spanish has
+#: an established one (:func:`analysis.util.countries.city_name_es`; "Seville" → "Sevilla").
+CITY_COLUMNS = frozenset({"partner_city", "mexican_city", "city", "city1", "city2", "foreign_city"})
 
 
 @cache
@@ -255,7 +310,13 @@ def translate(value: Any, column: str, valores: Mapping[str, Mapping[str, str]] 
     text = str(value)
     for table in ((valores or {}).get(column), VALORES.get(column), VALORES["*"]):
         if table and text in table:
+            if table[text] == text and text in VALORES.get(column, {}):
+                continue  # a caller's "keep as is" gives way to the compendium's Spanish name
             return table[text]
+    if column in COUNTRY_COLUMNS:
+        return country_name_es(text)
+    if column in CITY_COLUMNS:
+        return city_name_es(text)
     if SNAKE.match(text):
         return text.replace("_", " ")
     return text

@@ -29,5 +29,6 @@ def blend_note(n_links: int) -> str:
     if n_links == 0:
         return ("El municipio no tiene hermanamientos registrados: la lista se basa en los socios de municipios "
                 "de perfil parecido y en la popularidad de cada ciudad.")
-    return (f"El municipio tiene {n_links} hermanamiento(s) registrado(s) (excluidos de la lista); se combinan los socios "
+    cuantos = "hermanamiento registrado" if n_links == 1 else "hermanamientos registrados"
+    return (f"El municipio tiene {n_links} {cuantos} (excluidos de la lista); se combinan los socios "
             "de municipios con socios en común, los de municipios de perfil parecido y la popularidad.")

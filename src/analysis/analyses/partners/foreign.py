@@ -54,7 +54,7 @@ from analysis.ingest.wikidata import WikidataGraph
 from analysis.tables.store import read_curated
 from analysis.util.countries import UnknownCountryError, iso3_name_es, to_iso3
 from analysis.util.spatial import haversine_km
-from analysis.util.text import normalise
+from analysis.util.text import normalise, plural
 
 FEATURES = ("mexican_links", "any_mexican_link", "network", "profile", "foreign_links", "population", "population_missing",
             "size_gap",
@@ -440,7 +440,8 @@ class ForeignFinder:
             })
         n = int(self.A[i].sum())
         existing = sorted(self.cities.partner_city.to_numpy()[self.A[i] > 0].tolist())
-        note = (f"El municipio tiene {n} hermanamiento(s) registrado(s) en Wikipedia o Wikidata (excluidos de la lista). "
+        note = (f"El municipio tiene {plural(n, 'hermanamiento registrado', 'hermanamientos registrados')} en Wikipedia o "
+                "Wikidata (excluidos de la lista). "
                 if n else "El municipio no tiene hermanamientos registrados en Wikipedia ni en Wikidata. ")
         note += ("Cada ciudad se puntúa por sus vínculos con México y con otros países, su tamaño, su distancia al "
                  "municipio, su país y región, y los socios de municipios parecidos o con socios en común; "
@@ -476,11 +477,12 @@ class ForeignFinder:
             who = parts["others"][(parts["cos"] > 0) & (self.A[parts["others"], p] > 0)]
             if len(who):
                 names = ", ".join(self.short_label(j) for j in who[:3])
-                return f"socia de {len(who)} municipio(s) con socios en común con el suyo: {names}"
+                return f"socia de {plural(len(who), 'municipio', 'municipios')} con socios en común con el suyo: {names}"
         if f == "profile":
             who = [j for j in parts["nb"] if self.A[j, p] > 0]
             if who:
-                return f"socia de {len(who)} municipio(s) de perfil parecido: {', '.join(self.short_label(j) for j in who[:3])}"
+                return (f"socia de {plural(len(who), 'municipio', 'municipios')} de perfil parecido: "
+                        f"{', '.join(self.short_label(j) for j in who[:3])}")
         if f == "foreign_links" and self.foreign_links[p] > 0:
             n = int(self.foreign_links[p])
             return f"hermanada con {n:,} ciudad{'es' if n != 1 else ''} de otros países (Wikidata)"
