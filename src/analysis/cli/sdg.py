@@ -117,6 +117,7 @@ def read_rows(path: Path, text_col: str, id_col: str) -> tuple[list[str], list[s
         i_id, i_text = header.index(id_col), header.index(text_col)
         ids: list[str] = []
         texts: list[str] = []
+        first_line: dict[str, int] = {}
         for line_no, row in records:
             if not row:
                 continue
@@ -129,7 +130,12 @@ def read_rows(path: Path, text_col: str, id_col: str) -> tuple[list[str], list[s
             if len(row[i_text]) > MAX_TEXT_CHARS:
                 raise InputError(f"{path}: line {line_no}: the text has {len(row[i_text]):,} characters, more than the "
                                  f"{MAX_TEXT_CHARS:,} the classifier reads at once; split it into several rows.")
-            ids.append(row[i_id])
+            rid = row[i_id]
+            if rid in first_line:
+                raise InputError(f"{path}: line {line_no}: id {rid!r} already appears on line {first_line[rid]}; "
+                                 f"ids must be unique (column {id_col!r}), or each output row could not be told apart.")
+            first_line[rid] = line_no
+            ids.append(rid)
             texts.append(row[i_text])
     except CsvFormatError as exc:
         raise InputError(str(exc)) from None

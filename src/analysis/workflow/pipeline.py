@@ -54,6 +54,7 @@ from analysis import paths
 from analysis.ingest.sources import DataError, load_manifest, sha256_file
 from analysis.ingest.sources import state as source_state
 from analysis.tables.agreements import REGISTRIES
+from analysis.util.io import publish
 
 #: nbformat's reader and writer, typed (nbformat ships no annotations for them).
 nb_read: Callable[..., Any] = nbformat.read
@@ -393,7 +394,7 @@ def _write_atomic(target: Path, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        Path(tmp).replace(target)
+        publish(tmp, target)  # 0o666 minus the umask, not the 0600 of a temporary file
     finally:
         Path(tmp).unlink(missing_ok=True)
 
@@ -449,7 +450,7 @@ def _copy_atomic(src: Path, target: Path) -> None:
     os.close(fd)
     try:
         shutil.copy2(src, tmp)
-        Path(tmp).replace(target)
+        publish(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)
 
@@ -596,7 +597,7 @@ def write_notebook_atomic(nb: nbformat.NotebookNode, target: Path) -> None:
     os.close(fd)
     try:
         nb_write(nb, tmp)
-        Path(tmp).replace(target)
+        publish(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)
 

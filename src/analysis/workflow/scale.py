@@ -73,6 +73,8 @@ def bench_coding(n_words: int = 20_000, seed: int = 0, codebook: Path | None = N
     peak RSS during the coding runs (MB), and the counts.
     """
 
+    if n_words < 1 or repeats < 1:
+        raise ValueError(f"n_words must be at least 1 (got {n_words}) and repeats at least 1 (got {repeats}).")
     cb = load_codebook(codebook or paths.INTERVIEWS / "codebook.yml")
     coder = Coder(cb, batch_size=batch_size)
     nlp = coder.nlp
