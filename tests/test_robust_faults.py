@@ -452,3 +452,34 @@ def test_closed_pipe_exits_quietly(command: str) -> None:
     shell = f"{sys.executable} -m analysis {command} | true"  # the reader is gone before anything is written
     proc = subprocess.run(["bash", "-c", shell], env=env, capture_output=True, text=True, timeout=120)
     assert proc.stderr == ""
+
+
+# ------------------------------------------------------------------------------ interview codebook
+
+CODEBOOK_HEAD = "codebook: {name: x, version: '1', language: es}\n"
+
+
+@pytest.mark.parametrize(("codes", "message"), [
+    ("codes:\n  - {name: agua, label: Agua, definition: d, terms: [null, agua potable]}\n",
+     r"code 'agua': term None is empty or not text"),
+    ("codes:\n  - {name: agua, label: Agua, definition: d, terms: ['  ', agua potable]}\n",
+     r"code 'agua': term '  ' is empty or not text"),
+    ("codes: []\n", r"no codes under 'codes:'"),
+])
+def test_codebook_null_or_empty_term_and_empty_codebook_are_errors(tmp_path: Path, codes: str, message: str) -> None:
+    from analysis.analyses.qda import CodebookError, load_codebook
+
+    path = tmp_path / "cb.yml"
+    path.write_text(CODEBOOK_HEAD + codes, encoding="utf-8")
+    with pytest.raises(CodebookError, match=message):
+        load_codebook(path)
+
+
+def test_code_refuses_a_codebook_that_codes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "cb.yml"
+    path.write_text(CODEBOOK_HEAD + "codes:\n  - {name: agua, label: Agua, definition: d}\n", encoding="utf-8")
+    out = tmp_path / "o.csv"
+    assert main(["code", str(paths.INTERVIEWS / "transcripts"), "--codebook", str(path), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "cb.yml: no code has terms or patterns" in err and "W036" not in err
+    assert not out.exists()
