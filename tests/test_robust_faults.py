@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -49,7 +50,7 @@ def _mode(path: Path) -> int:
 
 
 @pytest.fixture
-def umask_022() -> object:
+def umask_022() -> Iterator[None]:
     old = os.umask(0o022)
     yield None
     os.umask(old)
@@ -57,8 +58,8 @@ def umask_022() -> object:
 
 # ------------------------------------------------------------------------------ permissions
 
-def test_state_file_and_executed_notebooks_get_the_umask_permissions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                      umask_022: object) -> None:
+@pytest.mark.usefixtures("umask_022")
+def test_state_file_and_executed_notebooks_get_the_umask_permissions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = scratch_project(tmp_path / "p", monkeypatch)
     pipeline._save_state({"a.ipynb": {"run": "x"}})
     assert _mode(root / "data/processed/.pipeline-state.json") == 0o644
@@ -132,8 +133,8 @@ def test_goal_18_in_a_dictionary_given_in_code_is_named_by_the_target_scorer() -
 
 
 def test_sdg_command_names_a_list_of_terms(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = DICTIONARY.read_text(encoding="utf-8").replace("  1:\n    titulo: Fin de la pobreza\n    terminos:\n",
-                                                          "  1:\n    titulo: Fin de la pobreza\n    terminos:\n      - x\n    t2:\n", 1)
+    head = "  1:\n    titulo: Fin de la pobreza\n    terminos:\n"
+    text = DICTIONARY.read_text(encoding="utf-8").replace(head, head + "      - x\n    t2:\n", 1)
     path = tmp_path / "dic.yml"
     path.write_text(text, encoding="utf-8")
     src = tmp_path / "in.csv"
@@ -141,7 +142,8 @@ def test_sdg_command_names_a_list_of_terms(tmp_path: Path, capsys: pytest.Captur
     status = main(["sdg", "classify", str(src), "--out", str(tmp_path / "o.csv"), "--dictionary", str(path)])
     err = capsys.readouterr().err
     assert status == 1
-    assert "dic.yml" in err and "Traceback" not in err
+    assert "dic.yml" in err
+    assert "Traceback" not in err
 
 
 # ------------------------------------------------------------------------------ plans
@@ -182,17 +184,17 @@ def _notebook(path: Path, params: str, body: str = "") -> None:
 @pytest.fixture
 def typed_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = scratch_project(tmp_path / "p", monkeypatch)
-    _notebook(root / "notebooks/t.ipynb", "timeline_start = 1985\ntimeline_end = 2021\ncase_code = '23005'\n"
-              "weight = 0.5\nflag = True\ncounts = [5, 10]\n")
+    _notebook(root / "notebooks/t.ipynb", "timeline_start: int = 1985\ntimeline_end: int = 2021\ncase_code = '23005'\n"
+              "weight: float = 0.5\nflag: bool = True\ncounts: list[int] = [5, 10]\nvalue = 1\n")
     (root / "notebooks/pipeline.yml").write_text(yaml.safe_dump({"notebooks": [
         {"notebook": "t.ipynb", "parameters": {"timeline_start": 1985, "timeline_end": 2021, "case_code": "23005",
-                                              "weight": 0.5, "flag": True, "counts": [5, 10]},
+                                              "weight": 0.5, "flag": True, "counts": [5, 10], "value": 1},
          "outputs": ["data/processed/t.txt"]}]}, sort_keys=False))
     return root
 
 
 @pytest.mark.parametrize(("pair", "message"), [
-    ("timeline_start=abc", r"-p timeline_start='abc': t\.ipynb's parameters cell declares timeline_start = 1985, "
+    ("timeline_start=abc", r"-p timeline_start='abc': t\.ipynb's parameters cell declares timeline_start: int = 1985, "
                            r"a whole number; give a whole number"),
     ("timeline_start=19.5", r"timeline_start.*a whole number"),
     ("weight=mucho", r"weight.*a number"),
@@ -212,14 +214,17 @@ def test_wrongly_typed_parameter_is_named_before_execution(typed_project: Path, 
     assert not (typed_project / "data/processed/.pipeline-state.json").exists()
 
 
-def test_typed_parameters_keep_text_as_text(typed_project: Path) -> None:
+@pytest.mark.usefixtures("typed_project")
+def test_typed_parameters_keep_text_as_text() -> None:
     got = pipeline.typed_overrides(["case_code=23010", "timeline_start=1990", "weight=1", "flag=false",
-                                    "counts=[1, 2]"], None)
-    assert got == {"case_code": "23010", "timeline_start": 1990, "weight": 1.0, "flag": False, "counts": [1, 2]}
+                                    "counts=[1, 2]", "value=hang"], None)
+    assert got == {"case_code": "23010", "timeline_start": 1990, "weight": 1.0, "flag": False, "counts": [1, 2],
+                   "value": "hang"}  # value is not annotated: any value goes to the notebook
     assert isinstance(got["case_code"], str)
 
 
-def test_start_after_end_names_both_parameters(typed_project: Path) -> None:
+@pytest.mark.usefixtures("typed_project")
+def test_start_after_end_names_both_parameters() -> None:
     with pytest.raises(PipelineError, match=r"timeline_start=2021 is after timeline_end=1985"):
         pipeline.run(overrides={"timeline_start": 2021, "timeline_end": 1985}, log=lambda _: None)
     proc = run_cli("run", "-p", "timeline_start=2030")
@@ -247,11 +252,14 @@ def test_read_only_processed_folder_is_a_clear_message(typed_project: Path, monk
     monkeypatch.setattr(os, "open", read_only)  # as in a folder without write permission (root ignores chmod)
     proc = run_cli("run")
     assert proc.returncode == 1
-    assert "cannot write the lock file" in proc.stderr and "data/processed" in proc.stderr
-    assert "Permission denied" in proc.stderr and "Traceback" not in proc.stderr
+    assert "cannot write the lock file" in proc.stderr
+    assert "data/processed" in proc.stderr
+    assert "Permission denied" in proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
-def test_stale_temporary_folders_of_dead_runs_are_removed(typed_project: Path) -> None:
+@pytest.mark.usefixtures("typed_project")
+def test_stale_temporary_folders_of_dead_runs_are_removed() -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     tmp = Path(tempfile.gettempdir())
@@ -347,7 +355,9 @@ def test_jobs_are_capped_by_cores_and_memory() -> None:
     notes: list[str] = []
     runner = parallel.Runner(10_000, report=notes.append)
     assert 1 <= runner.jobs <= (os.cpu_count() or 1)
-    assert notes and "--jobs 10000 capped at" in notes[0] and "memory" in notes[0]
+    assert notes
+    assert "--jobs 10000 capped at" in notes[0]
+    assert "memory" in notes[0]
     quiet: list[str] = []
     assert parallel.Runner(1, report=quiet.append).jobs == 1
     assert quiet == []
@@ -355,7 +365,7 @@ def test_jobs_are_capped_by_cores_and_memory() -> None:
 
 def test_sdg_classify_jobs_10000_is_capped_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(parallel, "usable_jobs", lambda jobs: (1, "cores"))
+    monkeypatch.setattr(parallel, "usable_jobs", lambda _jobs: (1, "cores"))
     src = tmp_path / "in.csv"
     src.write_text(f"id,text\n1,{TEXT}\n", encoding="utf-8")
     assert main(["sdg", "classify", str(src), "--out", str(tmp_path / "o.csv"), "--jobs", "10000"]) == 0
@@ -366,7 +376,9 @@ def test_worker_killed_names_memory_and_the_chunk_size() -> None:
     with parallel.Runner(2) as runner, pytest.raises(parallel.SchedulerError) as err:
         list(runner.map(signal.raise_signal, [signal.SIGKILL, signal.SIGKILL], hint="a smaller --chunk-rows (now 200)"))
     message = str(err.value)
-    assert "memory" in message and "--chunk-rows" in message and "BrokenProcessPool" not in message
+    assert "memory" in message
+    assert "--chunk-rows" in message
+    assert "BrokenProcessPool" not in message
 
 
 @pytest.mark.slow
@@ -481,5 +493,23 @@ def test_code_refuses_a_codebook_that_codes_nothing(tmp_path: Path, capsys: pyte
     out = tmp_path / "o.csv"
     assert main(["code", str(paths.INTERVIEWS / "transcripts"), "--codebook", str(path), "--out", str(out)]) == 1
     err = capsys.readouterr().err
-    assert "cb.yml: no code has terms or patterns" in err and "W036" not in err
+    assert "cb.yml: no code has terms or patterns" in err
+    assert "W036" not in err
     assert not out.exists()
+
+
+def test_unreadable_state_file_is_a_clear_message(typed_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    state = typed_project / "data/processed/.pipeline-state.json"
+    state.write_text("{}", encoding="utf-8")
+    real = Path.read_text
+
+    def denied(self: Path, *args: object, **kwargs: object) -> str:
+        if self == state:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "read_text", denied)  # another user's 0600 file (root reads anything)
+    proc = run_cli("run")
+    assert proc.returncode == 1
+    assert "cannot read the pipeline state (Permission denied)" in proc.stderr
+    assert "Traceback" not in proc.stderr

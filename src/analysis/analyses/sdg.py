@@ -151,7 +151,8 @@ def _goal_number(key: object, source: str) -> int:
 
 def _yaml_word(value: object) -> str:
     """How a non-text YAML key was written (null, true...), for messages."""
-    return {None: "null", True: "true", False: "false"}.get(value, str(value))  # type: ignore[call-overload]
+    words: dict[object, str] = {None: "null", True: "true", False: "false"}
+    return words.get(value, str(value))
 
 
 def _term_text(term: object, goal: int, source: str, what: str) -> str:

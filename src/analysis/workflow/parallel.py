@@ -97,7 +97,7 @@ def _cores() -> int:
 
 def available_memory_mb() -> float:
     """Memory this process may still use (MB): the system's available memory, or less under a cgroup limit."""
-    avail = psutil.virtual_memory().available / 2**20
+    avail = float(psutil.virtual_memory().available) / 2**20
     try:
         limit = Path("/sys/fs/cgroup/memory.max").read_text(encoding="ascii").strip()
         current = Path("/sys/fs/cgroup/memory.current").read_text(encoding="ascii").strip()

@@ -165,7 +165,8 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
 def read_notebook(path: Path) -> nbformat.NotebookNode:
     """A notebook file, or a PipelineError naming it when it is not a readable notebook."""
     try:
-        return nb_read(path, as_version=4)
+        nb: nbformat.NotebookNode = nb_read(path, as_version=4)
+        return nb
     except FileNotFoundError as exc:
         raise PipelineError(f"{path}: notebook not found; restore it (git checkout -- {path.name}).") from exc
     except Exception as exc:  # nbformat raises NotJSONError, ValidationError, UnicodeDecodeError, KeyError...
@@ -173,8 +174,18 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
                             f"from git (git checkout -- notebooks/{path.name}) or fix its JSON.") from exc
 
 
-def parameters_cell(path: Path) -> dict[str, Any]:
-    """The literal values assigned in a notebook's ``parameters`` cell (other statements are ignored)."""
+#: Annotations of the parameters cell that type a parameter (``timeline_start: int = 1985``).
+TYPE_KINDS = {"int": "a whole number", "float": "a number", "str": "text", "bool": "true or false",
+              "list": "a list", "dict": "a mapping", "list[int]": "a list of whole numbers",
+              "list[float]": "a list of numbers", "list[str]": "a list of texts"}
+
+
+def parameters_cell(path: Path) -> dict[str, tuple[str | None, Any]]:
+    """name -> (type annotation or None, literal value) of each assignment in a notebook's ``parameters`` cell.
+
+    ``timeline_start: int = 1985`` gives ``("int", 1985)``, ``top = 10`` gives ``(None, 10)``;
+    statements that are not a literal assignment to a name are ignored.
+    """
     nb = read_notebook(path)
     for cell in nb.cells:
         if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
@@ -182,31 +193,18 @@ def parameters_cell(path: Path) -> dict[str, Any]:
                 tree = ast.parse(cell.source)
             except SyntaxError:
                 return {}
-            values: dict[str, Any] = {}
+            values: dict[str, tuple[str | None, Any]] = {}
             for node in tree.body:
                 if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                    with contextlib.suppress(ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-                        values[node.targets[0].id] = ast.literal_eval(node.value)
+                    name, annotation, value = node.targets[0].id, None, node.value
+                elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+                    name, annotation, value = node.target.id, ast.unparse(node.annotation).replace(" ", ""), node.value
+                else:
+                    continue
+                with contextlib.suppress(ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                    values[name] = (annotation, ast.literal_eval(value))
             return values
     return {}
-
-
-def _kind(value: Any) -> str:
-    """What a parameter declared with this value expects, in words."""
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, int):
-        return "a whole number"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list | tuple):
-        inner = {_kind(v) for v in value}
-        return f"a list of {_PLURAL[inner.pop()]}" if len(inner) == 1 and value and _kind(value[0]) in _PLURAL else "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return "any value"
 
 
 _PLURAL = {"a whole number": "whole numbers", "a number": "numbers", "text": "texts", "true or false": "true/false values"}
@@ -230,30 +228,33 @@ def _fits(kind: str, value: Any) -> bool:
     return True
 
 
-def _typed(name: str, text: str, notebook: str, default: Any) -> Any:
-    kind = _kind(default)
+def _typed(name: str, text: str, notebook: str, annotation: str | None, default: Any) -> Any:
     try:
         value = yaml.safe_load(text) if text != "" else ""
     except yaml.YAMLError:
         value = text
-    if kind == "text":
-        return value if isinstance(value, str) else text  # -p case_code=23005 stays the text "23005"
-    if kind == "any value":
+    kind = TYPE_KINDS.get(annotation or "")
+    if kind is None:  # not typed: a text default keeps the text as typed, anything else is read as YAML
+        if annotation is None and isinstance(default, str) and not isinstance(value, str):
+            return text  # -p case_code=23005 stays the text "23005"
         return value
+    if kind == "text":
+        return value if isinstance(value, str) else text
     if not _fits(kind, value):
         example = _EXAMPLE.get(kind, "'[1, 2]'")
-        raise PipelineError(f"-p {name}={text!r}: {notebook}'s parameters cell declares {name} = {default!r}, {kind}; "
-                            f"give {kind} (e.g. -p {name}={example}).")
+        raise PipelineError(f"-p {name}={text!r}: {notebook}'s parameters cell declares {name}: {annotation} = "
+                            f"{default!r}, {kind}; give {kind} (e.g. -p {name}={example}).")
     return float(value) if kind == "a number" else value
 
 
 def typed_overrides(pairs: list[str], only: list[str] | None = None) -> dict[str, Any]:
     """``-p name=value`` pairs typed against the ``parameters`` cell of the selected notebooks.
 
-    A value of the wrong type is an error naming the parameter, the notebook and the type expected,
-    before anything executes; a text parameter keeps the text as typed (``-p case_code=23005`` is
-    the text "23005", not a number). Names no selected notebook declares are left to
-    :func:`plan_parameters`, which lists the known ones.
+    A parameter annotated there (``timeline_start: int = 1985``) must get a value of that type, or
+    the run stops before anything executes with an error naming the parameter, the notebook and the
+    type expected. A parameter whose default is text keeps the text as typed (``-p case_code=23005``
+    is the text "23005", not a number); other values are read as YAML scalars. Names no selected
+    notebook declares are left to :func:`plan_parameters`, which lists the known ones.
     """
     raw: dict[str, str] = {}
     for pair in pairs:
@@ -261,11 +262,12 @@ def typed_overrides(pairs: list[str], only: list[str] | None = None) -> dict[str
             raise PipelineError(f"Parameter {pair!r} must be written name=value.")
         name, value = pair.split("=", 1)
         raw[name.strip()] = value
-    declared: dict[str, tuple[str, Any]] = {}
+    declared: dict[str, tuple[str, str | None, Any]] = {}
     for step in _selected(load_pipeline(), only):
         cell = parameters_cell(step.path) if raw else {}
         for name in step.parameters:
-            declared.setdefault(name, (step.notebook, cell.get(name, step.parameters[name])))
+            annotation, default = cell.get(name, (None, step.parameters[name]))
+            declared.setdefault(name, (step.notebook, annotation, default))
     out: dict[str, Any] = {}
     for name, text in raw.items():
         if name in declared:
@@ -511,6 +513,9 @@ def _load_state() -> dict[str, Any]:
         return {}
     except json.JSONDecodeError:
         return {}  # unreadable: every notebook reruns
+    except OSError as exc:  # e.g. written by another user with permissions that exclude this one
+        raise PipelineError(f"{paths.PIPELINE_STATE}: cannot read the pipeline state ({exc.strerror or exc}); give "
+                            "yourself read and write permission on it (and on data/processed) or run as its owner.") from None
     return state if isinstance(state, dict) else {}
 
 
