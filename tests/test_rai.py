@@ -115,13 +115,11 @@ def test_unsupported_and_missing_files(tmp_path: Path, munis: pd.DataFrame) -> N
         read_rai(odd, munis)
 
 
-def test_header_only_export_gives_empty_table(tmp_path: Path, munis: pd.DataFrame) -> None:
+def test_header_only_export_says_it_has_no_rows(tmp_path: Path, munis: pd.DataFrame) -> None:
     path = tmp_path / "header.csv"
     path.write_text("Entidad;Municipio;País;Título;Fecha de firma\n", encoding="utf-8")
-    r = read_rai(path, munis, today=TODAY)
-    assert r.counts["rows_in"] == 0
-    assert r.agreements.empty
-    assert list(r.agreements.columns) == CANONICAL_COLUMNS
+    with pytest.raises(RaiFormatError, match=r"header\.csv: the export has no rows after its header \(line 1\)"):
+        read_rai(path, munis, today=TODAY)
 
 
 def test_two_columns_for_one_field_is_an_error(tmp_path: Path) -> None:

@@ -137,28 +137,84 @@ def _compile_patterns(entries: list[tuple[int, str, float, bool]], source: str) 
     return compiled
 
 
+def _goal_number(key: object, source: str) -> int:
+    """The goal a key under 'objetivos:' names (1-17), or a DictionaryError naming the key."""
+    text = str(key).strip() if isinstance(key, int | str) and not isinstance(key, bool) else ""
+    if not text.isdigit():
+        raise DictionaryError(f"{source}: goal key {key!r} is not a goal number 1-17 under 'objetivos:'; "
+                              "write each goal as its number (1:, 2:, ... 17:).")
+    goal = int(text)
+    if goal not in GOALS:
+        raise DictionaryError(f"{source}: goal {goal} is not one of the 17 SDGs (1-17); remove it or fix its number.")
+    return goal
+
+
+def _yaml_word(value: object) -> str:
+    """How a non-text YAML key was written (null, true...), for messages."""
+    words: dict[object, str] = {None: "null", True: "true", False: "false"}
+    return words.get(value, str(value))
+
+
+def _term_text(term: object, goal: int, source: str, what: str) -> str:
+    """A pattern as text; None, booleans and empty strings are errors naming the goal."""
+    if term is None or isinstance(term, bool) or not isinstance(term, str | int | float):
+        raise DictionaryError(f"{source}: goal {goal}: {what} {_yaml_word(term)!r} ({term!r}) is not text; write the "
+                              "words of the term (quote it if YAML reads it as another type) or remove it.")
+    text = str(term)
+    if not text.strip():
+        raise DictionaryError(f"{source}: goal {goal}: an empty term; remove it or write its words.")
+    return text
+
+
 def _entries_from_yaml(doc: dict, source: str) -> tuple[list[tuple[int, str, float, bool]], dict[int, str]]:  # type: ignore[type-arg]
-    goals = (doc or {}).get("objetivos")
+    goals = doc.get("objetivos") if isinstance(doc, dict) else None
     if not isinstance(goals, dict):
         raise DictionaryError(f"{source}: expected a mapping 'objetivos:' with the goals 1-17.")
-    missing = sorted(set(GOALS) - {int(k) for k in goals})
+    numbered = {_goal_number(k, source): spec for k, spec in goals.items()}
+    missing = sorted(set(GOALS) - set(numbered))
     if missing:
         raise DictionaryError(f"{source}: goals {missing} are missing under 'objetivos:'.")
     entries: list[tuple[int, str, float, bool]] = []
     titles: dict[int, str] = {}
-    for key, spec in goals.items():
-        goal = int(key)
+    for goal, spec in numbered.items():
+        if not isinstance(spec, dict):
+            raise DictionaryError(f"{source}: goal {goal}: expected a mapping with 'terminos:' (term: weight), "
+                                  f"'titulo:' and 'excluir:', got a {type(spec).__name__}.")
         titles[goal] = str(spec.get("titulo", goal))
-        for pattern, weight in (spec.get("terminos") or {}).items():
+        terms = spec.get("terminos") or {}
+        if not isinstance(terms, dict):
+            raise DictionaryError(f"{source}: goal {goal}: 'terminos' must map each term to its weight "
+                                  f"(pobreza: 3), got a {type(terms).__name__}.")
+        for pattern, weight in terms.items():
+            text = _term_text(pattern, goal, source, "term")
             try:
                 w = float(weight)
             except (TypeError, ValueError) as exc:
-                raise DictionaryError(f"{source}: goal {goal}, pattern {pattern!r}: weight {weight!r} is not a number.") from exc
+                raise DictionaryError(f"{source}: goal {goal}, pattern {text!r}: weight {weight!r} is not a number.") from exc
             if not (w > 0 and math.isfinite(w)):
-                raise DictionaryError(f"{source}: goal {goal}, pattern {pattern!r}: weight must be positive.")
-            entries.append((goal, str(pattern), w, False))
-        entries.extend((goal, str(p), 0.0, True) for p in spec.get("excluir") or [])
+                raise DictionaryError(f"{source}: goal {goal}, pattern {text!r}: weight must be positive.")
+            entries.append((goal, text, w, False))
+        excluded = spec.get("excluir") or []
+        if not isinstance(excluded, list):
+            raise DictionaryError(f"{source}: goal {goal}: 'excluir' must be a list of expressions, "
+                                  f"got a {type(excluded).__name__}.")
+        for p in excluded:
+            if p is None or isinstance(p, bool) or not isinstance(p, str | int | float):
+                raise DictionaryError(f"{source}: goal {goal}: 'excluir' entry {p!r} is not text; write the expression "
+                                      "or remove the entry.")
+            entries.append((goal, _term_text(p, goal, source, "'excluir' entry"), 0.0, True))
+    if not any(not exclude for _, _, _, exclude in entries):
+        raise DictionaryError(f"{source}: no term under any goal ('terminos:' is empty everywhere); nothing could be "
+                              "classified. Add terms or use the compendium's dictionary.")
     return entries, titles
+
+
+def check_goals(d: Dictionary) -> None:
+    """Every pattern of a dictionary scores one of the 17 goals (a DictionaryError names any other)."""
+    for p in d.patterns:
+        if p.goal not in GOALS:
+            raise DictionaryError(f"the ODS dictionary has goal {p.goal} (pattern {p.text!r}), which is not one of the "
+                                  "17 SDGs (1-17); remove it or fix its number.")
 
 
 @lru_cache(maxsize=4)
@@ -168,8 +224,10 @@ def load_sdg_dictionary(path: Path = DICTIONARY_PATH) -> Dictionary:
         doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise DictionaryError(f"{path}: ODS dictionary not found; restore it from git.") from exc
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise DictionaryError(f"{path}: not valid YAML ({exc}).") from exc
+    except IsADirectoryError as exc:
+        raise DictionaryError(f"{path}: is a folder; give the ODS dictionary's YAML file.") from exc
     entries, titles = _entries_from_yaml(doc, str(path))
     return Dictionary(_compile_patterns(entries, str(path)), titles)
 
@@ -289,6 +347,7 @@ def classify_texts(
 ) -> pd.DataFrame:
     """One row per text: ``top_sdg`` (Int64, <NA> without signal), ``sdgs`` ("5;16"), score_1..score_17."""
     d = dictionary or load_sdg_dictionary()
+    check_goals(d)
     nlp = load_nlp(DISABLE)
     clean = ["" if _missing(t) else str(t) for t in texts]
     rows = []

@@ -50,6 +50,7 @@ from analysis.analyses.sdg import (
     Dictionary,
     DictionaryError,
     Pattern,
+    check_goals,
     content_tokens,
     kept_matches,
     load_sdg_dictionary,
@@ -218,6 +219,10 @@ def load_bridge(path: Path = DICTIONARY_PATH, codes: set[str] | None = None) -> 
         doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except FileNotFoundError as exc:
         raise DictionaryError(f"{path}: ODS dictionary not found; restore it from git.") from exc
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise DictionaryError(f"{path}: not a valid YAML text file ({exc}).") from exc
+    if not isinstance(doc, dict):
+        raise DictionaryError(f"{path}: expected a mapping with 'objetivos:' and 'metas:', got a {type(doc).__name__}.")
     spec = doc.get("metas") or {}
     if not isinstance(spec, dict):
         raise DictionaryError(f"{path}: 'metas:' must map target codes ('11.2') to lists of phrases.")
@@ -347,6 +352,7 @@ def classify_targets(
     if not math.isfinite(threshold) or threshold < 0:
         raise ValueError(f"threshold must be a non-negative number, got {threshold!r}.")
     d = dictionary or load_sdg_dictionary()
+    check_goals(d)
     idx = index or load_target_index()
     rows = [decide(score_one(toks, d, idx, lexical_weight), idx, threshold) for toks in lemmatise(texts, batch_size)]
     out = pd.DataFrame(rows, columns=list(OUTPUT_COLUMNS))
@@ -461,6 +467,7 @@ def score_texts(
 ) -> tuple[list[Scored], TargetIndex]:
     """Score texts once (no threshold), to evaluate several thresholds on the same pass."""
     d = dictionary or load_sdg_dictionary()
+    check_goals(d)
     idx = index or load_target_index()
     return [score_one(toks, d, idx, lexical_weight) for toks in lemmatise(texts)], idx
 

@@ -42,6 +42,10 @@ def _cli(args: argparse.Namespace) -> int:
     if args.repeats < 1 or args.cold_repeats < 1 or args.jobs < 2:
         print("error: --repeats and --cold-repeats must be at least 1, --jobs at least 2", file=sys.stderr)
         return 2
+    for option, value in (("--coding-words", args.coding_words), ("--sdg-texts", args.sdg_texts)):
+        if value < 1:
+            print(f"error: {option} must be at least 1, got {value}", file=sys.stderr)
+            return 2
     if args.scale_words < 0 or (args.processes is not None and args.processes < 1):
         print("error: --scale-words must be 0 or more and --processes at least 1", file=sys.stderr)
         return 2

@@ -132,6 +132,9 @@ def _run(args: argparse.Namespace) -> int:
     try:
         _check_paths(args)
         cb = qda.load_codebook(args.codebook)
+        if not any(c.terms or c.patterns for c in cb.codes):
+            raise UsageError(f"{args.codebook.name}: no code has terms or patterns, so nothing would be coded; "
+                             "add terms to the codes (see interviews/codebook.yml).")
         serial = args.jobs == 1 and args.scheduler == "processes"
         coder = qda.Coder(cb, batch_size=args.batch_size) if serial else None
         register, corpus = _prepare(iter_corpus(args.input, report=_note), args.register)

@@ -9,7 +9,7 @@ import sys
 from types import FrameType
 
 from analysis.ingest.sources import DataError
-from analysis.workflow.pipeline import PipelineError, parse_overrides, run
+from analysis.workflow.pipeline import PipelineError, run, typed_overrides
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -35,7 +35,8 @@ def _cli(args: argparse.Namespace) -> int:
         return 2
     previous = signal.signal(signal.SIGTERM, _terminate)  # SIGTERM rolls back like Ctrl-C
     try:
-        run(args.notebooks or None, parse_overrides(args.parameter), args.force, jobs=args.jobs, wait=args.wait)
+        overrides = typed_overrides(args.parameter, args.notebooks or None)
+        run(args.notebooks or None, overrides, args.force, jobs=args.jobs, wait=args.wait)
     except (PipelineError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -8,9 +8,10 @@ dictionary), then ``top_target`` (the best SDG target, "11.2"; empty when the co
 the official target text and matched dictionary terms). ``--threshold`` sets the minimum combined
 score for an answer (default: the value calibrated on the tuning set).
 
-``--jobs N`` classifies the rows in chunks on N worker processes (``--scheduler dask``: on a Dask
-cluster, local or at ``--address tcp://host:port``); chunks come back in input order, so the output
-is byte-identical to ``--jobs 1``.
+``--jobs N`` classifies the rows in chunks of ``--chunk-rows`` texts on N worker processes
+(``--scheduler dask``: on a Dask cluster, local or at ``--address tcp://host:port``); chunks come
+back in input order, so the output is byte-identical to ``--jobs 1``. ``--jobs`` is capped by the
+cores and the memory available (with a note); ids must be unique.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import argparse
 import csv
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -37,6 +37,7 @@ from analysis.util.io import (
     CsvFormatError,
     decode_text,
     encoding_note,
+    new_part,
     publish,
     read_csv_records,
     same_file,
@@ -63,7 +64,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="minimum combined score of the best target for an answer; below it top_sdg and top_target "
                         f"are left empty (default: {DEFAULT_THRESHOLD}, calibrated on the tuning set; 0 answers on any evidence)")
     add_parallel_options(c)
+    c.add_argument("--chunk-rows", type=_positive, default=parallel.CHUNK_ROWS, metavar="N",
+                   help=f"texts per chunk sent to a worker with --jobs (default {parallel.CHUNK_ROWS}); lower it if "
+                        "workers run out of memory")
     c.set_defaults(func=_classify)
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
 
 
 #: Longest text classified (characters): the limit of the spaCy pipeline for one text.
@@ -117,6 +131,7 @@ def read_rows(path: Path, text_col: str, id_col: str) -> tuple[list[str], list[s
         i_id, i_text = header.index(id_col), header.index(text_col)
         ids: list[str] = []
         texts: list[str] = []
+        first_line: dict[str, int] = {}
         for line_no, row in records:
             if not row:
                 continue
@@ -129,7 +144,12 @@ def read_rows(path: Path, text_col: str, id_col: str) -> tuple[list[str], list[s
             if len(row[i_text]) > MAX_TEXT_CHARS:
                 raise InputError(f"{path}: line {line_no}: the text has {len(row[i_text]):,} characters, more than the "
                                  f"{MAX_TEXT_CHARS:,} the classifier reads at once; split it into several rows.")
-            ids.append(row[i_id])
+            rid = row[i_id]
+            if rid in first_line:
+                raise InputError(f"{path}: line {line_no}: id {rid!r} already appears on line {first_line[rid]}; "
+                                 f"ids must be unique (column {id_col!r}), or each output row could not be told apart.")
+            first_line[rid] = line_no
+            ids.append(rid)
             texts.append(row[i_text])
     except CsvFormatError as exc:
         raise InputError(str(exc)) from None
@@ -155,8 +175,7 @@ def write_rows(out: Path, ids: list[str], result: object) -> None:
 
 def write_chunks(out: Path, chunks: Iterable[tuple[Sequence[str], object]]) -> None:
     """Write ``(ids, classification)`` chunks in order, atomically (temporary file, then rename)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+    fd, tmp = new_part(out)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh, lineterminator="\n")
@@ -216,7 +235,8 @@ def _classify(args: argparse.Namespace) -> int:
             write_chunks(args.out, tally([classify_targets(texts, d, threshold=args.threshold, index=index)]))
         else:
             with parallel.Runner(args.jobs, args.scheduler, args.address) as runner:
-                write_chunks(args.out, tally(parallel.classify_stream(texts, args.dictionary, args.threshold, runner)))
+                write_chunks(args.out, tally(parallel.classify_stream(texts, args.dictionary, args.threshold, runner,
+                                                                       chunk_rows=args.chunk_rows)))
     except (parallel.SchedulerError, DictionaryError, TargetsError) as exc:
         print(f"error: {exc}; nothing was written.", file=sys.stderr)
         return 1

@@ -16,9 +16,11 @@ aside with a clear reason, and the other plans are still read.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +28,7 @@ import pandas as pd
 import yaml
 
 from analysis import paths
-from analysis.ingest.sources import ChecksumError, download_verified, sha256_file
+from analysis.ingest.sources import ChecksumError, DataError, download_verified, require, sha256_file
 from analysis.util.io import BinaryFileError, decode_text
 from analysis.util.text import normalise
 
@@ -338,6 +340,9 @@ def parse_plan(path: Path, inegi_code: str | None = None, period: str | None = N
         raise DocumentError(f"{path}: name it <inegi_code>_<period>.pdf or .txt (e.g. 23005_2021-2024.pdf).")
     code = inegi_code or m.group("code")  # type: ignore[union-attr]
     per = period or m.group("period")  # type: ignore[union-attr]
+    problem = period_problem(per)
+    if problem:
+        raise DocumentError(f"{path}: {problem}; rename the file <inegi_code>_<first year>-<last year>.")
     pages, counts = clean_pages(read_pages(path))
     plan_id = f"{code}_{per}"
     segs = segment_pages(pages, plan_id, code)
@@ -348,17 +353,42 @@ def parse_plan(path: Path, inegi_code: str | None = None, period: str | None = N
 # --- registry, drop-in folder and fetching ---------------------------------------------------------
 
 
+def period_problem(period: str) -> str | None:
+    """What is wrong with a plan period "2021-2024" (years in order), or None when it is fine."""
+    m = re.fullmatch(r"(\d{4})-(\d{4})", str(period).strip())
+    if m is None:
+        return f"period {period!r} is not written <first year>-<last year> (e.g. 2021-2024)"
+    if int(m.group(2)) < int(m.group(1)):
+        return f"period {period!r} ends before it starts"
+    return None
+
+
+def municipal_codes() -> frozenset[str]:
+    """The 5-digit codes of the INEGI municipal catalogue (source ``catalogo_municipios``)."""
+    path = require("catalogo_municipios")
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+        return frozenset(str(r["cve_completa"]).zfill(5) for r in records)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise DataError(f"{path}: not the INEGI municipal catalogue ({exc}); run `python -m analysis data fetch`.") from exc
+
+
 def load_registry(path: Path = REGISTRY_PATH) -> list[dict[str, object]]:
     """The plan registry: one entry per municipality and period."""
     doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    plans = doc.get("plans")
+    plans = doc.get("plans") if isinstance(doc, dict) else None
     if not isinstance(plans, list):
         raise DocumentError(f"{path}: expected a list under 'plans:'.")
     for n, p in enumerate(plans, start=1):
+        if not isinstance(p, dict):
+            raise DocumentError(f"{path}: plan #{n} is not a mapping with inegi_code, period and municipality.")
         for key in ("inegi_code", "period", "municipality"):
             if not p.get(key):
                 raise DocumentError(f"{path}: plan #{n} lacks {key!r}.")
         p["inegi_code"] = str(p["inegi_code"]).zfill(5)
+        problem = period_problem(str(p["period"]))
+        if problem:
+            raise DocumentError(f"{path}: plan #{n}: {problem}.")
     return plans
 
 
@@ -384,16 +414,25 @@ def discover_plans(plans_dir: Path = PLANS_DIR) -> tuple[list[Path], list[tuple[
     return found, set_aside
 
 
-def load_plans(plans_dir: Path = PLANS_DIR) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Segments of every plan in ``plans_dir`` and a per-file report (kept or set aside, and why)."""
+def load_plans(plans_dir: Path = PLANS_DIR, known_codes: Collection[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Segments of every plan in ``plans_dir`` and a per-file report (kept or set aside, and why).
+
+    A file whose code is not in ``known_codes`` (default: the INEGI municipal catalogue) or whose
+    period ends before it starts is set aside with the reason.
+    """
     files, set_aside = discover_plans(plans_dir)
     if not files and not set_aside:
         raise DocumentError(f"{plans_dir}: the plans folder is empty; drop the plans there as "
                             "<inegi_code>_<period>.pdf or .txt (e.g. 23005_2021-2024.pdf), or fetch the registered ones.")
+    codes = municipal_codes() if known_codes is None else known_codes
     frames: list[pd.DataFrame] = []
     report: list[dict[str, object]] = []
     for f in files:
         try:
+            code = f.name[:5]
+            if code not in codes:
+                raise DocumentError(f"{f}: {code} is not a municipality of the INEGI catalogue; rename the file "
+                                    "with the municipality's 5-digit code (state + municipality, e.g. 23005).")
             plan = parse_plan(f)
         except (DocumentError, OSError) as exc:
             report.append({"file": f.name, "status": "set_aside", "reason": str(exc).replace(str(f), f.name)})

@@ -103,12 +103,12 @@ def sha256_file(path: Path) -> str:
 def mirror_index(mirror: Path) -> dict[str, Path]:
     """Map SHA-256 -> file for every regular file below the mirror folder.
 
-    Files whose size matches no manifest entry are still hashed lazily by the caller; here every
-    file is indexed, which for the mirror (a few MB) takes well under a second.
+    Every file is indexed, symbolic links to files included (followed), which for the mirror (a few
+    MB) takes well under a second.
     """
     index: dict[str, Path] = {}
     for file in sorted(mirror.rglob("*")):
-        if file.is_file() and not file.is_symlink():
+        if file.is_file():  # a symbolic link to a file counts as that file
             index.setdefault(sha256_file(file), file)
     return index
 
@@ -191,9 +191,13 @@ def fetch(
     wrong checksum is replaced. Raises DataError naming the first source that cannot be obtained.
     """
     sources = list(sources) if sources is not None else load_manifest()
+    named_by = "--mirror"
     if use_mirror and mirror is None:
         mirror = paths.mirror_dir()
+        named_by = paths.MIRROR_ENV if os.environ.get(paths.MIRROR_ENV) else "the default mirror"
     index = mirror_index(mirror) if (use_mirror and mirror and mirror.is_dir()) else {}
+    absent = (f"{named_by} names {mirror}, which does not exist or is not a folder"
+              if use_mirror and mirror is not None and not mirror.is_dir() else None)
     result: dict[str, str] = {}
     for src in sources:
         st, actual = state(src)
@@ -209,10 +213,15 @@ def fetch(
             result[src.id] = f"mirror {found}"
             log(f"{src.id}: copied from mirror {found}")
         elif allow_network:
+            if absent:
+                log(f"note: {absent}; downloading {src.id} from its URL instead")
             _download(src, timeout)
             result[src.id] = f"downloaded {src.url}"
             log(f"{src.id}: downloaded from {src.url}")
         else:
+            if absent:
+                raise DataError(f"Source '{src.id}': {absent}, and network use is disabled. Set {paths.MIRROR_ENV} to "
+                                "the folder holding the data files (or unset it to use ../shared/data), or allow downloads.")
             where = str(mirror) if mirror else "no mirror folder"
             raise DataError(
                 f"Source '{src.id}': not in the mirror ({where}) and network use is disabled. "

@@ -20,7 +20,7 @@ Rows that cannot be used go to the review table with the reason: among others, d
 row whose content (Mexican party, partner, partner country, title and signing date) repeats an
 earlier row, with or without a registry number. ``rows_in`` counts the non-blank data rows read
 and must equal ``kept + set_aside``.
-Structural problems (empty file, no header, missing required columns) raise
+Structural problems (empty file, no header, missing required columns, no row after the header) raise
 :class:`RaiFormatError` naming the file, the line and the field.
 """
 
@@ -375,6 +375,9 @@ def read_rai(path: Path, municipalities: pd.DataFrame, mapping_path: Path | None
                      "mexican_party": rec["mexican_party"], "partner_name": str(rec.get("partner_name", "")),
                      "title": str(rec["title"]), "source": SOURCE_LABEL,
                      "source_ref": f"{ref} registro {number}" if number else ref, **parsed})
+    if rows_in == 0:
+        raise RaiFormatError(f"{path}: the export has no rows after its header (line {rows[h][0]}); nothing to import. "
+                             "Export the registry again with its agreements (check the search filters of the export).")
     agreements = pd.DataFrame(kept, columns=[*kept[0]] if kept else None)
     if kept:
         agreements["agreement_type"] = classify_titles(agreements.title)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import glob
 import io
 import os
 import tempfile
@@ -194,18 +195,56 @@ def _umask() -> int:
     return mask
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale_parts(target: Path | str) -> list[Path]:
+    """Delete the temporary files ``.<name>.<pid>.*.part`` beside ``target`` left by processes that are gone.
+
+    A command killed with ``kill -9`` cannot delete its own temporary file; the next write of the
+    same target does. Files of running processes are left alone. Returns the files deleted.
+    """
+    target = Path(target)
+    removed = []
+    head = f".{target.name}."
+    for part in target.parent.glob(f"{glob.escape(head)}*.part"):
+        pid = part.name[len(head):].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            part.unlink(missing_ok=True)
+            removed.append(part)
+    return removed
+
+
+def new_part(target: Path | str) -> tuple[int, Path]:
+    """(open descriptor, path) of a new temporary file ``.<name>.<pid>.<random>.part`` beside ``target``.
+
+    The folder is created if needed and the temporary files of dead processes are removed first.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_parts(target)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".part", dir=target.parent)
+    return fd, Path(name)
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path | str) -> Iterator[Path]:
     """A temporary path next to ``target``; renamed over ``target`` when the block ends without error.
 
     The file gets the permissions of an ordinary new file (``0o666`` minus the umask). On any
-    error the temporary file is deleted and ``target`` is left untouched.
+    error the temporary file is deleted and ``target`` is left untouched; one left by a process that
+    was killed is deleted by the next write of the same target.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    fd, tmp = new_part(target)
     os.close(fd)
-    tmp = Path(name)
     try:
         yield tmp
         tmp.chmod(0o666 & ~_umask())

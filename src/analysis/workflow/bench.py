@@ -301,6 +301,8 @@ def write_rows(rows: list[dict[str, object]], path: Path = BENCH_CSV) -> Path:
 
 def bench_classify(n: int = 5000) -> dict[str, float]:
     """Classify ``n`` short texts (the validation sentences, repeated) and measure throughput."""
+    if n < 1:
+        raise ValueError(f"the number of texts must be at least 1, got {n}.")
     base = read_validation()["text"].tolist()
     texts = [base[i % len(base)] for i in range(n)]
     d = load_sdg_dictionary()
@@ -317,6 +319,8 @@ def bench_classify_targets(n: int = 2000) -> dict[str, float]:
     Both passes include the spaCy pass; the knowledge bases are loaded before timing. ``ratio`` is the
     goal + target time over the goal-only time.
     """
+    if n < 1:
+        raise ValueError(f"the number of texts must be at least 1, got {n}.")
     base = read_validation()["text"].tolist()
     texts = [base[i % len(base)] for i in range(n)]
     d = load_sdg_dictionary()

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import concurrent.futures.process
 import hashlib
 import logging
 import multiprocessing as mp
+import os
 import pickle
 import resource
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +38,7 @@ from analysis.analyses.qda.coder import Coder, Segment
 from analysis.analyses.sdg import load_sdg_dictionary
 from analysis.analyses.sdg_targets import classify_targets, load_target_index
 from analysis.ingest.transcripts import Transcript
+from analysis.util.procs import die_with_parent
 
 SCHEDULERS = ("processes", "dask")
 #: Words of transcript text per chunk sent to a worker (whole transcripts; a long one is a chunk alone).
@@ -43,6 +47,11 @@ CHUNK_WORDS = 20_000
 CHUNK_ROWS = 200
 #: Seconds to wait for a remote Dask scheduler before giving up.
 CONNECT_TIMEOUT_S = 20
+#: Seconds to wait for a remote Dask scheduler to have at least one worker before giving up.
+WORKER_TIMEOUT_S = 30
+#: Memory one worker needs (spaCy model, matchers or ODS knowledge bases, a chunk), in MB: --jobs is
+#: capped so that the workers fit in the memory available.
+WORKER_MEMORY_MB = 400
 DASK_HINT = "install them with: pip install 'analysis[dask]'"
 
 
@@ -51,6 +60,10 @@ class SchedulerError(RuntimeError):
 
 
 # ------------------------------------------------------------------------------------------ runner
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
 
 def _dask() -> Any:
     """The ``distributed`` module, or a clear error when the optional extra is not installed."""
@@ -75,6 +88,35 @@ def check_options(jobs: int, scheduler: str, address: str | None) -> None:
             raise ValueError(f"--address {address!r} is not a scheduler address; write it as tcp://host:8786.")
 
 
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def available_memory_mb() -> float:
+    """Memory this process may still use (MB): the system's available memory, or less under a cgroup limit."""
+    avail = float(psutil.virtual_memory().available) / 2**20
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text(encoding="ascii").strip()
+        current = Path("/sys/fs/cgroup/memory.current").read_text(encoding="ascii").strip()
+        if limit.isdigit() and current.isdigit():
+            avail = min(avail, (int(limit) - int(current)) / 2**20)
+    except OSError:
+        pass
+    return max(0.0, avail)
+
+
+def usable_jobs(jobs: int) -> tuple[int, str]:
+    """(worker processes to start, why): ``jobs`` capped by the cores and by the memory available."""
+    cores = _cores()
+    memory = available_memory_mb()
+    by_memory = max(1, int(memory // WORKER_MEMORY_MB))
+    why = (f"{cores} core(s); {memory / 1024:.1f} GB of memory available, about {WORKER_MEMORY_MB} MB per worker")
+    return max(1, min(jobs, cores, by_memory)), why
+
+
 class Runner:
     """Ordered, bounded map of a chunk function over a stream of tasks.
 
@@ -84,8 +126,14 @@ class Runner:
     started on entry and closed on exit.
     """
 
-    def __init__(self, jobs: int = 1, scheduler: str = "processes", address: str | None = None) -> None:
+    def __init__(self, jobs: int = 1, scheduler: str = "processes", address: str | None = None,
+                 report: Callable[[str], None] | None = None) -> None:
         check_options(jobs, scheduler, address)
+        if address is None and jobs > 1:
+            usable, why = usable_jobs(jobs)
+            if usable < jobs:
+                (report or _stderr)(f"note: --jobs {jobs} capped at {usable} ({why}).")
+                jobs = usable
         self.jobs, self.scheduler, self.address = jobs, scheduler, address
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._client: Any = None
@@ -107,8 +155,17 @@ class Runner:
                 where = f"the Dask scheduler at {self.address}" if self.address else "a local Dask cluster"
                 raise SchedulerError(f"could not connect to {where} ({exc}); check that the scheduler is running "
                                      "(dask scheduler) and that its workers have started (dask worker ADDRESS).") from exc
+            if self.address is not None:
+                try:
+                    self._client.wait_for_workers(1, timeout=WORKER_TIMEOUT_S)
+                except (OSError, TimeoutError) as exc:
+                    self.__exit__(None, None, None)
+                    raise SchedulerError(f"the Dask scheduler at {self.address} has no workers after {WORKER_TIMEOUT_S:g} s; "
+                                         f"start at least one (dask worker {self.address}) and run again, or leave out "
+                                         "--address to start a local cluster") from exc
         elif self.jobs > 1:
-            self._pool = concurrent.futures.ProcessPoolExecutor(self.jobs, mp_context=mp.get_context("spawn"))
+            self._pool = concurrent.futures.ProcessPoolExecutor(self.jobs, mp_context=mp.get_context("spawn"),
+                                                                initializer=die_with_parent, initargs=(os.getpid(),))
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -129,24 +186,40 @@ class Runner:
             return max(1, int(sum(self._client.nthreads().values())))
         return self.jobs
 
-    def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
-        """``fn(task)`` for each task, yielded in task order, at most ``2 x workers`` tasks in flight."""
+    def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any], hint: str = "fewer --jobs") -> Iterator[Any]:
+        """``fn(task)`` for each task, yielded in task order, at most ``2 x workers`` tasks in flight.
+
+        A worker that dies (most often killed by the system for lack of memory) ends the map with a
+        :class:`SchedulerError` that says so and suggests ``hint`` (what to lower).
+        """
         if self._pool is None and self._client is None:
             for task in tasks:
                 yield fn(task)
             return
         window = 2 * self.workers
         pending: collections.deque[Any] = collections.deque()
-        for task in tasks:
-            if self._client is not None:
-                pending.append(self._client.submit(fn, task, pure=False))
-            else:
-                assert self._pool is not None
-                pending.append(self._pool.submit(fn, task))
-            if len(pending) >= window:
+        try:
+            for task in tasks:
+                if self._client is not None:
+                    pending.append(self._client.submit(fn, task, pure=False))
+                else:
+                    assert self._pool is not None
+                    pending.append(self._pool.submit(fn, task))
+                if len(pending) >= window:
+                    yield pending.popleft().result()
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        except concurrent.futures.process.BrokenProcessPool as exc:
+            raise SchedulerError(self._died(hint)) from exc
+        except Exception as exc:
+            if type(exc).__name__ == "KilledWorker":  # distributed's: a worker died on this task
+                raise SchedulerError(self._died(hint)) from exc
+            raise
+
+    def _died(self, hint: str) -> str:
+        return (f"a worker process died before finishing its chunk, most likely killed by the system for lack of memory "
+                f"({self.workers} worker(s), about {WORKER_MEMORY_MB} MB each plus its chunk; "
+                f"{available_memory_mb() / 1024:.1f} GB available now); run again with {hint}")
 
     def worker_peaks_mb(self) -> dict[str, float]:
         """Peak resident memory (MB) of every worker, by worker (call before leaving the block).
@@ -240,7 +313,9 @@ def code_stream(corpus: Iterable[Transcript], codebook: Codebook, runner: Runner
     key = codebook_key(codebook, batch_size)
     tasks = ((key, codebook, batch_size, chunk)
              for chunk in chunk_transcripts(corpus, chunk_words if chunk_words is not None else CHUNK_WORDS))
-    for rows in runner.map(code_transcripts, tasks):
+    words = chunk_words if chunk_words is not None else CHUNK_WORDS
+    for rows in runner.map(code_transcripts, tasks, hint=f"fewer --jobs or a smaller --batch-size (chunks of about "
+                                                        f"{words:,} words, {batch_size} texts per batch)"):
         yield from rows
 
 
@@ -266,6 +341,6 @@ def classify_chunk(task: tuple[str | None, float, Sequence[str]]) -> pd.DataFram
 def classify_stream(texts: Sequence[str], dictionary: Path | None, threshold: float, runner: Runner,
                     chunk_rows: int | None = None) -> Iterator[pd.DataFrame]:
     """The classification of ``texts`` chunk by chunk (``classify_targets`` frames), in input order."""
-    tasks = ((str(dictionary) if dictionary else None, threshold, chunk)
-             for chunk in chunk_list(texts, chunk_rows if chunk_rows is not None else CHUNK_ROWS))
-    yield from runner.map(classify_chunk, tasks)
+    rows = chunk_rows if chunk_rows is not None else CHUNK_ROWS
+    tasks = ((str(dictionary) if dictionary else None, threshold, chunk) for chunk in chunk_list(texts, rows))
+    yield from runner.map(classify_chunk, tasks, hint=f"fewer --jobs or a smaller --chunk-rows (now {rows})")

@@ -26,6 +26,7 @@ rerunning an unchanged tree leaves ``git status`` clean.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import fcntl
 import hashlib
@@ -54,6 +55,7 @@ from analysis import paths
 from analysis.ingest.sources import DataError, load_manifest, sha256_file
 from analysis.ingest.sources import state as source_state
 from analysis.tables.agreements import REGISTRIES
+from analysis.util.io import publish
 
 #: nbformat's reader and writer, typed (nbformat ships no annotations for them).
 nb_read: Callable[..., Any] = nbformat.read
@@ -160,6 +162,121 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
     return out
 
 
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    """A notebook file, or a PipelineError naming it when it is not a readable notebook."""
+    try:
+        nb: nbformat.NotebookNode = nb_read(path, as_version=4)
+        return nb
+    except FileNotFoundError as exc:
+        raise PipelineError(f"{path}: notebook not found; restore it (git checkout -- {path.name}).") from exc
+    except Exception as exc:  # nbformat raises NotJSONError, ValidationError, UnicodeDecodeError, KeyError...
+        raise PipelineError(f"{path}: not a readable notebook ({type(exc).__name__}: {str(exc)[:200]}); restore it "
+                            f"from git (git checkout -- notebooks/{path.name}) or fix its JSON.") from exc
+
+
+#: Annotations of the parameters cell that type a parameter (``timeline_start: int = 1985``).
+TYPE_KINDS = {"int": "a whole number", "float": "a number", "str": "text", "bool": "true or false",
+              "list": "a list", "dict": "a mapping", "list[int]": "a list of whole numbers",
+              "list[float]": "a list of numbers", "list[str]": "a list of texts"}
+
+
+def parameters_cell(path: Path) -> dict[str, tuple[str | None, Any]]:
+    """name -> (type annotation or None, literal value) of each assignment in a notebook's ``parameters`` cell.
+
+    ``timeline_start: int = 1985`` gives ``("int", 1985)``, ``top = 10`` gives ``(None, 10)``;
+    statements that are not a literal assignment to a name are ignored.
+    """
+    nb = read_notebook(path)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                return {}
+            values: dict[str, tuple[str | None, Any]] = {}
+            for node in tree.body:
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    name, annotation, value = node.targets[0].id, None, node.value
+                elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+                    name, annotation, value = node.target.id, ast.unparse(node.annotation).replace(" ", ""), node.value
+                else:
+                    continue
+                with contextlib.suppress(ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                    values[name] = (annotation, ast.literal_eval(value))
+            return values
+    return {}
+
+
+_PLURAL = {"a whole number": "whole numbers", "a number": "numbers", "text": "texts", "true or false": "true/false values"}
+_EXAMPLE = {"true or false": "true", "a whole number": "3", "a number": "0.5", "text": "abc", "a mapping": "'{a: 1}'"}
+
+
+def _fits(kind: str, value: Any) -> bool:
+    if kind == "true or false":
+        return isinstance(value, bool)
+    if kind == "a whole number":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "a number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == "a mapping":
+        return isinstance(value, dict)
+    if kind.startswith("a list"):
+        if not isinstance(value, list):
+            return False
+        inner = {v: k for k, v in _PLURAL.items()}.get(kind.removeprefix("a list of "))
+        return inner is None or all(_fits(inner, v) for v in value)
+    return True
+
+
+def _typed(name: str, text: str, notebook: str, annotation: str | None, default: Any) -> Any:
+    try:
+        value = yaml.safe_load(text) if text != "" else ""
+    except yaml.YAMLError:
+        value = text
+    kind = TYPE_KINDS.get(annotation or "")
+    if kind is None:  # not typed: a text default keeps the text as typed, anything else is read as YAML
+        if annotation is None and isinstance(default, str) and not isinstance(value, str):
+            return text  # -p case_code=23005 stays the text "23005"
+        return value
+    if kind == "text":
+        return value if isinstance(value, str) else text
+    if not _fits(kind, value):
+        example = _EXAMPLE.get(kind, "'[1, 2]'")
+        raise PipelineError(f"-p {name}={text!r}: {notebook}'s parameters cell declares {name}: {annotation} = "
+                            f"{default!r}, {kind}; give {kind} (e.g. -p {name}={example}).")
+    return float(value) if kind == "a number" else value
+
+
+def typed_overrides(pairs: list[str], only: list[str] | None = None) -> dict[str, Any]:
+    """``-p name=value`` pairs typed against the ``parameters`` cell of the selected notebooks.
+
+    A parameter annotated there (``timeline_start: int = 1985``) must get a value of that type, or
+    the run stops before anything executes with an error naming the parameter, the notebook and the
+    type expected. A parameter whose default is text keeps the text as typed (``-p case_code=23005``
+    is the text "23005", not a number); other values are read as YAML scalars. Names no selected
+    notebook declares are left to :func:`plan_parameters`, which lists the known ones.
+    """
+    raw: dict[str, str] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise PipelineError(f"Parameter {pair!r} must be written name=value.")
+        name, value = pair.split("=", 1)
+        raw[name.strip()] = value
+    declared: dict[str, tuple[str, str | None, Any]] = {}
+    for step in _selected(load_pipeline(), only):
+        cell = parameters_cell(step.path) if raw else {}
+        for name in step.parameters:
+            annotation, default = cell.get(name, (None, step.parameters[name]))
+            declared.setdefault(name, (step.notebook, annotation, default))
+    out: dict[str, Any] = {}
+    for name, text in raw.items():
+        if name in declared:
+            out[name] = _typed(name, text, *declared[name])
+        else:
+            out[name] = parse_overrides([f"{name}={text}"])[name]
+    return out
+
+
 def dependencies(steps: list[Step]) -> dict[str, list[str]]:
     """For each notebook, the notebooks that write one of its inputs (they run before it)."""
     return {s.notebook: [o.notebook for o in steps if o is not s and any(_covers(i, x) for i in s.inputs for x in o.outputs)]
@@ -210,6 +327,7 @@ def plan_parameters(selected: list[Step], steps: list[Step], overrides: dict[str
         params = {**step.parameters, **{k: v for k, v in overrides.items() if k in step.parameters}}
         if "registry" in params:
             params = _check_registry(step, params)
+        _check_ranges(step, params)
         plan[step.notebook] = params
     by_name = {s.notebook: s for s in steps}
     for step in selected:
@@ -228,6 +346,19 @@ def plan_parameters(selected: list[Step], steps: list[Step], overrides: dict[str
                                     f"{name}={expected!r} ({origin}); run both with the same -p {name}=..., "
                                     f"e.g. `python -m analysis run {by_name[other].name} {step.name} -p {name}=...`.")
     return plan
+
+
+def _check_ranges(step: Step, params: dict[str, Any]) -> None:
+    """A ``<name>_start`` parameter may not be after its ``<name>_end`` (the range would be empty)."""
+    for name, start in params.items():
+        if not name.endswith("_start"):
+            continue
+        end_name = name.removesuffix("_start") + "_end"
+        end = params.get(end_name)
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (start, end))
+        if numbers and start > end:
+            raise PipelineError(f"{step.notebook}: {name}={start!r} is after {end_name}={end!r}, so the range is empty; "
+                                f"give a {name} no later than {end_name} (e.g. -p {name}=... -p {end_name}=...).")
 
 
 def _check_registry(step: Step, params: dict[str, Any]) -> dict[str, Any]:
@@ -303,7 +434,7 @@ def fingerprint(step: Step, params: dict[str, Any], code: str) -> dict[str, str]
                 + (f" (sha256 {actual}, expected {manifest[sid].sha256})" if actual else "")
                 + "; run `python -m analysis data fetch`."
             )
-    nb = nb_read(step.path, as_version=4)
+    nb = read_notebook(step.path)
     pointed = {k: p for k, v in params.items() if (p := parameter_path(v)) is not None}
     return {
         "notebook": notebook_source_digest(nb),
@@ -382,6 +513,9 @@ def _load_state() -> dict[str, Any]:
         return {}
     except json.JSONDecodeError:
         return {}  # unreadable: every notebook reruns
+    except OSError as exc:  # e.g. written by another user with permissions that exclude this one
+        raise PipelineError(f"{paths.PIPELINE_STATE}: cannot read the pipeline state ({exc.strerror or exc}); give "
+                            "yourself read and write permission on it (and on data/processed) or run as its owner.") from None
     return state if isinstance(state, dict) else {}
 
 
@@ -393,7 +527,7 @@ def _write_atomic(target: Path, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        Path(tmp).replace(target)
+        publish(tmp, target)  # 0o666 minus the umask, not the 0600 of a temporary file
     finally:
         Path(tmp).unlink(missing_ok=True)
 
@@ -413,8 +547,13 @@ def lock_holder() -> str:
 def pipeline_lock(wait: float = 0.0) -> Iterator[int]:
     """Hold the pipeline lock (fcntl.flock) for the duration; wait up to ``wait`` seconds for it."""
     lock = paths.PIPELINE_LOCK
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise PipelineError(f"cannot write the lock file {lock} ({exc.strerror or exc}): the pipeline writes its outputs "
+                            f"in {lock.parent}, which must be writable by you; fix its permissions (chmod u+w) or run "
+                            "from a copy of the project that you own.") from None
     deadline = time.monotonic() + max(0.0, wait)
     try:
         while True:
@@ -449,7 +588,7 @@ def _copy_atomic(src: Path, target: Path) -> None:
     os.close(fd)
     try:
         shutil.copy2(src, tmp)
-        Path(tmp).replace(target)
+        publish(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)
 
@@ -541,6 +680,23 @@ def recover(steps: list[Step], state: dict[str, Any], log: Callable[[str], None]
 
 # --------------------------------------------------------------------------- execution
 
+#: Temporary folders of a run are named pipeline-<pid>-<random> in the system's temporary folder.
+TEMP_PREFIX = "pipeline-"
+
+
+def clean_stale_temporaries(log: Callable[[str], None] = print) -> None:
+    """Remove the temporary folders of runs whose process is gone (a pipeline killed with kill -9)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*-*"):
+        pid = folder.name.removeprefix(TEMP_PREFIX).split("-", 1)[0]
+        try:
+            if not pid.isdigit() or psutil.pid_exists(int(pid)) or folder.stat().st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        log(f"clean {folder}: temporary folder of a run (pid {pid}) that no longer exists")
+
+
 
 def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Remove volatile metadata so that identical results give identical files."""
@@ -596,7 +752,7 @@ def write_notebook_atomic(nb: nbformat.NotebookNode, target: Path) -> None:
     os.close(fd)
     try:
         nb_write(nb, tmp)
-        Path(tmp).replace(target)
+        publish(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)
 
@@ -679,8 +835,8 @@ class Runner:
 
     def execute(self, step: Step, params: dict[str, Any]) -> nbformat.NotebookNode:
         """Execute one notebook with papermill; return the cleaned executed notebook or raise PipelineError."""
-        source = strip_injected(nb_read(step.path, as_version=4))
-        with tempfile.TemporaryDirectory(prefix="pipeline-") as tmp:
+        source = strip_injected(read_notebook(step.path))
+        with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-") as tmp:
             src, out = Path(tmp) / f"in-{step.notebook}", Path(tmp) / f"out-{step.notebook}"
             error, spec_file, log_file = Path(tmp) / "error.json", Path(tmp) / "spec.json", Path(tmp) / "child.log"
             for cell in source.cells:  # papermill expects ids on nbformat>=4.5 notebooks
@@ -748,6 +904,7 @@ def run(
     steps = load_pipeline()
     selected = _selected(steps, only)
     with pipeline_lock(wait) as lock_fd:
+        clean_stale_temporaries(log)
         state = _load_state()
         recover(steps, state, log)
         plan = plan_parameters(selected, steps, overrides or {}, state)

@@ -25,6 +25,7 @@ from analysis import paths
 from analysis.analyses.qda.codebook import load_codebook
 from analysis.analyses.qda.coder import CODE_COLUMNS, Coder, coded_rows
 from analysis.ingest.transcripts import Transcript, Turn, load_corpus
+from analysis.util.procs import die_with_parent
 from analysis.workflow.parallel import Runner, proc_peak_mb
 
 #: Words per chunk of the generated corpus, and the seed it is generated from by default.
@@ -73,6 +74,8 @@ def bench_coding(n_words: int = 20_000, seed: int = 0, codebook: Path | None = N
     peak RSS during the coding runs (MB), and the counts.
     """
 
+    if n_words < 1 or repeats < 1:
+        raise ValueError(f"n_words must be at least 1 (got {n_words}) and repeats at least 1 (got {repeats}).")
     cb = load_codebook(codebook or paths.INTERVIEWS / "codebook.yml")
     coder = Coder(cb, batch_size=batch_size)
     nlp = coder.nlp
@@ -153,6 +156,12 @@ def _init_worker(codebook: str | None, batch_size: int, base_dir: str | None) ->
     cb = load_codebook(Path(codebook) if codebook else paths.INTERVIEWS / "codebook.yml")
     _WORKER["coder"] = Coder(cb, batch_size=batch_size)
     _WORKER["base"] = load_corpus(Path(base_dir) if base_dir else paths.INTERVIEWS / "transcripts")
+
+
+def _init_pool_worker(parent: int, codebook: str | None, batch_size: int, base_dir: str | None) -> None:
+    """Initializer of the process pool's workers: end with the parent, then :func:`_init_worker`."""
+    die_with_parent(parent)
+    _init_worker(codebook, batch_size, base_dir)
 
 
 def code_chunk(coder: Coder, index: int, chunk_words: int, seed: int,
@@ -241,6 +250,8 @@ def code_corpus_parallel(n_words: int, processes: int, out: Path | None, seed: i
 
     t0 = time.perf_counter()
     with contextlib.ExitStack() as stack:
+        if tmp is not None:  # a failed run leaves no partial file
+            stack.push(lambda kind, _exc, _tb: tmp.unlink(missing_ok=True) if kind is not None else None)
         writer = None
         if tmp is not None:
             tmp.parent.mkdir(parents=True, exist_ok=True)
@@ -260,7 +271,8 @@ def code_corpus_parallel(n_words: int, processes: int, out: Path | None, seed: i
             consume((code_chunk(coder, i, size, s, base) for i, size, s in tasks), writer)
         else:
             pool = stack.enter_context(mp.get_context(context).Pool(
-                processes, initializer=_init_worker, initargs=(str(codebook) if codebook else None, batch_size, None)))
+                processes, initializer=_init_pool_worker,
+                initargs=(os.getpid(), str(codebook) if codebook else None, batch_size, None)))
             consume(pool.imap(_work, tasks, chunksize=1), writer)
             for child in mp.active_children():  # workers that got no chunk hold the model too
                 peak = proc_peak_mb(child.pid)

@@ -223,13 +223,23 @@ def codebook_from_dict(data: dict[str, Any], source: str = "codebook") -> Codebo
             color=raw.get("color"), codable=bool(raw.get("codable", True)),
             definition=str(raw.get("definition", "")).strip(), include=str(raw.get("include", "")).strip(),
             exclude=str(raw.get("exclude", "")).strip(),
-            terms=[str(t) for t in _as_list(raw.get("terms"), name, "terms", source)],
+            terms=[_term(t, name, source) for t in _as_list(raw.get("terms"), name, "terms", source)],
             patterns=_as_list(raw.get("patterns"), name, "patterns", source),
             examples=[str(e) for e in _as_list(raw.get("examples"), name, "examples", source)],
             description=str(raw.get("description", "")).strip(),
         ))
+    if not codes:
+        raise CodebookError(f"{source}: no codes under 'codes:'; the codebook is empty.")
     meta = data.get("codebook") or {}
     return Codebook(codes, name=str(meta.get("name", "Codebook")), source=source)
+
+
+def _term(value: object, code: object, source: str) -> str:
+    """A term as text; YAML's null, true/false, lists and mappings are not terms (str(None) would be "None")."""
+    if value is None or isinstance(value, bool | list | dict) or not str(value).strip():
+        raise CodebookError(f"{source}: code {code!r}: term {value!r} is empty or not text; write the words "
+                            "(quoted if YAML reads them as another value, e.g. 'null') or remove it.")
+    return str(value)
 
 
 def load_codebook(path: Path, nlp: Language | None = None) -> Codebook:
