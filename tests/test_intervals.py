@@ -56,3 +56,15 @@ def test_interval_text() -> None:
     i = iv.wilson(8, 10)
     assert iv.interval_text(i) == "0.80 (IC 95 %: 0.49 a 0.94)"
     assert iv.interval_text(i, 1, percent=True) == "80.0 % (IC 95 %: 49.0 a 94.3 %)"
+
+
+def test_wilson_columns_add_an_interval_per_row() -> None:
+    import pandas as pd
+
+    df = pd.DataFrame({"acc": [0.8, 0.5, float("nan")], "n": [10, 4, 3]})
+    out = iv.wilson_columns(df, "acc", "n")
+    assert round(out.acc_low[0], 3) == 0.49
+    assert out.acc_low[1] < 0.5 < out.acc_high[1]
+    assert pd.isna(out.acc_low[2])
+    with pytest.raises(ValueError, match="proportion"):
+        iv.wilson_columns(pd.DataFrame({"acc": [1.5], "n": [4]}), "acc", "n")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 #: Confidence level of every interval in the book.
@@ -108,3 +109,48 @@ def interval_text(iv: Interval, decimals: int = 2, percent: bool = False) -> str
         return (f"{f * iv.estimate:,.{decimals}f} % (IC 95 %: {f * iv.low:,.{decimals}f} a "
                 f"{f * iv.high:,.{decimals}f} %)")
     return f"{iv.estimate:,.{decimals}f} (IC 95 %: {iv.low:,.{decimals}f} a {iv.high:,.{decimals}f})"
+
+
+def wilson_columns(df: pd.DataFrame, rate: str, n: str, suffix: str = "") -> pd.DataFrame:
+    """``df`` with ``{rate}_low{suffix}`` and ``{rate}_high{suffix}``: the Wilson interval of each row's
+    proportion ``rate`` (0–1) over ``n`` units. The count of successes is ``round(rate * n)``; a rate
+    that is not a whole number of successes over ``n`` (more than 0.5 units off) is refused."""
+    out = df.copy()
+    lows, highs = [], []
+    for r, m in zip(out[rate].astype(float), out[n], strict=True):
+        if pd.isna(r) or pd.isna(m) or int(m) == 0:
+            lows.append(float("nan"))
+            highs.append(float("nan"))
+            continue
+        k = r * int(m)
+        if abs(k - round(k)) > 0.5 + 1e-9 or not 0 <= r <= 1:
+            raise ValueError(f"{rate}={r} is not a proportion of whole units over {n}={m}.")
+        iv = wilson(round(k), int(m))
+        lows.append(iv.low)
+        highs.append(iv.high)
+    out[f"{rate}_low{suffix}"] = lows
+    out[f"{rate}_high{suffix}"] = highs
+    return out
+
+
+def ci_cell(estimate: float, low: float, high: float, decimals: int = 2) -> str:
+    """A table cell "0.80 (0.49 a 0.94)"; "—" when the interval is missing."""
+    if any(pd.isna(v) for v in (estimate, low, high)):
+        return "—"
+    return f"{estimate:,.{decimals}f} ({low:,.{decimals}f} a {high:,.{decimals}f})"
+
+
+def precision_recall_intervals(per_goal: pd.DataFrame) -> pd.DataFrame:
+    """Wilson intervals of per-class ``precision`` and ``recall`` given ``support`` (true members).
+
+    Recall is tp / support; precision is tp / predicted, with tp = recall * support and predicted =
+    tp / precision (when precision is 0 with tp = 0 the predicted count is unknown: no interval).
+    Adds tp, predicted and the ``_low``/``_high`` columns of both rates.
+    """
+    out = per_goal.copy()
+    tp = (out.recall.astype(float) * out.support.astype(float)).round()
+    out["tp"] = tp.astype("Int64")
+    predicted = (tp / out.precision.astype(float).where(out.precision > 0)).round()
+    out["predicted"] = predicted.astype("Int64")
+    out = wilson_columns(out, "recall", "support")
+    return wilson_columns(out, "precision", "predicted")
