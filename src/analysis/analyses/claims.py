@@ -435,8 +435,9 @@ def build_ledger(claims: pd.DataFrame, evidence: Evidence) -> pd.DataFrame:
         parts = []
         if claim.rule:
             parts.append(f"Regla: {STATUS_ES[claim.if_rule_holds]} si {rule_es(claim.rule)}; si no, contradicho.")
-            parts.append(f"Regla {'escrita después de conocer el valor (post hoc)' if claim.rule_timing == 'posterior' else 'escrita antes de conocer el valor'}"
-                         f", commit {claim.rule_commit}.")
+            when = ("escrita después de conocer el valor (post hoc)" if claim.rule_timing == "posterior"
+                    else "escrita antes de conocer el valor")
+            parts.append(f"Regla {when}, commit {claim.rule_commit}.")
         if claim.counts_with:
             parts.append(f"Es la misma comprobación que {claim.counts_with} y se cuenta una sola vez.")
         if claim.missing_source.strip() and status in ("not_reproducible", "pending"):

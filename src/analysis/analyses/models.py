@@ -642,7 +642,8 @@ def state_influence(fit: Fit, loo: pd.DataFrame, terms: list[str]) -> pd.DataFra
     idx = [names.index(t) for t in terms]
     b = np.asarray(fit.result.params)[idx]
     V = np.asarray(fit.result.cov_params())[np.ix_(idx, idx)]
-    wide = loo[loo.param.isin(terms)].pivot_table(index="state_code", columns="param", values="coef", aggfunc="first", dropna=False)[terms]
+    wide = loo[loo.param.isin(terms)].pivot_table(index="state_code", columns="param", values="coef", aggfunc="first",
+                                                  dropna=False)[terms]
     d = wide.to_numpy() - b[None, :]
     D = np.einsum("ij,jk,ik->i", d, np.linalg.pinv(V), d) / len(terms)
     return pd.DataFrame({"state_code": wide.index.to_numpy(), "cooks_d": D}).sort_values(

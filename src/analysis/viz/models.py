@@ -109,9 +109,26 @@ def warnings_es(text: str) -> str:
     return "; ".join(out)
 
 
+#: Tick values offered on the log axes (ratios), thinned to what the axis spans.
+LOG_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 0.8, 0.9, 1.0, 1.1, 1.2, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0,
+             200.0, 500.0)
+
+
 def _log_axis(ax: Axes) -> None:
+    """Log scale with 1 marked and a handful of readable ratio ticks inside the data's range."""
     ax.set_xscale("log")
     ax.axvline(1, color="black", linewidth=0.8)
+    lo, hi = ax.get_xlim()
+    inside = [t for t in LOG_TICKS if lo <= t <= hi]
+    gap = (np.log(hi) - np.log(lo)) / 6  # at most about six ticks, evenly spread on the log scale
+    anchor = 1.0 if lo <= 1 <= hi else (inside[0] if inside else lo)
+    ticks = [anchor]
+    for direction in (inside, inside[::-1]):
+        for t in direction:
+            if all(abs(np.log(t) - np.log(u)) >= gap for u in ticks):
+                ticks.append(t)
+    ax.set_xticks(sorted(ticks))
+    ax.set_xlim(lo, hi)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: number_es(v, 2 if v < 1 else (1 if v < 10 else 0))))
     ax.xaxis.set_minor_formatter(NullFormatter())
 
@@ -146,7 +163,7 @@ def plot_robustness_forest(table: pd.DataFrame, terms: list[str], term_labels: d
     models = list(dict.fromkeys(table.model))
     ncol = 2
     nrow = int(np.ceil(len(terms) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(12, 0.42 * len(models) * nrow + 1.5), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(12, 0.5 * len(models) * nrow + 1.5), sharey=True, squeeze=False)
     palette = sns.color_palette()
     ys = {m: len(models) - 1 - i for i, m in enumerate(models)}
     for k, term in enumerate(terms):
@@ -161,8 +178,8 @@ def plot_robustness_forest(table: pd.DataFrame, terms: list[str], term_labels: d
             ax.hlines(y, r.ci_low, r.ci_high, color=colour, linewidth=2)
             ax.plot(r.irr, y, "o", color=colour, markerfacecolor=colour if r.change_reported else "white")
         _log_axis(ax)
-        panel_title(ax, k, wrap(term_labels.get(term, term), 48))
-        ax.set_yticks(list(ys.values()), [wrap(model_labels.get(m, m), 40) for m in ys])
+        panel_title(ax, k, wrap(term_labels.get(term, term), 40))
+        ax.set_yticks(list(ys.values()), [wrap(model_labels.get(m, m), 44) for m in ys])
     for k in range(len(terms), nrow * ncol):
         axes[k // ncol][k % ncol].set_axis_off()
     fig.supxlabel("Razón de tasas de incidencia con su intervalo de 95 % (escala logarítmica); "
@@ -198,7 +215,7 @@ def plot_leave_one_state_out(loo: pd.DataFrame, estimates: pd.DataFrame, terms: 
         _log_axis(ax)
         ax.set_yticks([])
         ax.set_ylim(-0.6, 0.7)
-        panel_title(ax, k, wrap(term_labels.get(term, term), 48))
+        panel_title(ax, k, wrap(term_labels.get(term, term), 40))
     for k in range(len(terms), nrow * ncol):
         axes[k // ncol][k % ncol].set_axis_off()
     legend_below(axes[-1][0], ncol=3)
