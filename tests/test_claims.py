@@ -15,8 +15,9 @@ from analysis.tables import casestudy as cst
 FIX = Path(__file__).parent / "fixtures" / "casestudy"
 
 #: A small claims table with one claim per kind of status (the fixture Table 1 has 4 rows: 1 national, 3 international).
-COLUMNS = ["claim_id", "document", "claim", "value_stated", "notebook", "check", "rule", "if_rule_holds", "status",
-           "missing_source", "evidence", "note"]
+BASE_COLUMNS = ["claim_id", "document", "claim", "value_stated", "notebook", "check", "rule", "if_rule_holds", "status",
+                "missing_source", "evidence", "note"]
+COLUMNS = claims.CLAIM_COLUMNS
 FIXTURE_ROWS = [
     ["C01", "seed_diapositivas", "Participación de Cancún", "49.05 %", "05_quintana_roo", "bj_population_share",
      "share_truncated_2 == stated or share_rounded_2 == stated", "consistent", "", "", "", ""],
@@ -38,7 +39,11 @@ FIXTURE_ROWS = [
 @pytest.fixture
 def claims_path(tmp_path: Path) -> Path:
     path = tmp_path / "claims.csv"
-    pd.DataFrame(FIXTURE_ROWS, columns=COLUMNS).to_csv(path, index=False)
+    df = pd.DataFrame(FIXTURE_ROWS, columns=BASE_COLUMNS)
+    df["rule_commit"] = df.rule.map(lambda r: "484afeb" if r else "")
+    df["rule_timing"] = df.rule.map(lambda r: "posterior" if r else "")
+    df["counts_with"] = ""
+    df[COLUMNS].to_csv(path, index=False)
     return path
 
 
@@ -140,7 +145,7 @@ def test_ledger_columns_and_counts(claims_path: Path) -> None:
     assert list(counts.index) == list(claims.STATUSES)
     assert counts.sum() == len(led) == 7
     shown = claims.ledger_for_display(led)
-    assert {"transcrito", "coherente", "no reproducible", "pendiente"} <= set(shown.estado)
+    assert {"transcrito (regla post hoc)", "coherente (regla post hoc)", "no reproducible", "pendiente"} <= set(shown.estado)
     named = claims.ledger_for_display(led.assign(document=["seed_diapositivas"] * 6 + ["otro_documento"]))
     assert list(named.documento) == ["Diapositivas"] * 6 + ["otro_documento"]
     assert set(named.cuaderno) <= {"capítulo 5", "capítulo 4", "capítulo 3", "capítulo 1"}, set(named.cuaderno)
@@ -254,3 +259,49 @@ def test_state_and_national_figures_come_from_the_same_links_table() -> None:
     rank = claims.check_bj_rank_links(pd.Series(dtype=object), ev)
     assert rank.value.startswith("5 vínculos en la tabla por municipio del capítulo 1: lugar 1 de 4 municipios")
     assert rank.value.endswith("lugar 1 de 3 en el estado")
+
+
+def test_rule_history_is_recorded_and_post_hoc_rules_are_flagged(claims_path: Path) -> None:
+    led = claims.build_ledger(fixture_claims(claims_path, a=("C01", "rule_timing", "previa")), evidence())
+    assert claims.post_hoc_claims(led) == ["C02", "C03", "C04", "C06"]
+    shown = claims.ledger_for_display(led).set_index("id")
+    assert shown.loc["C02", "estado"] == "transcrito (regla post hoc)"
+    assert shown.loc["C01", "estado"] == "coherente"
+    assert "post hoc" in led.set_index("claim_id").loc["C02", "note"]
+    with pytest.raises(claims.ClaimsDataError, match="rule_commit"):
+        claims.read_claims(_rewrite(claims_path, "C01", "rule_commit", "antes"))
+    with pytest.raises(claims.ClaimsDataError, match="rule_timing"):
+        claims.read_claims(_rewrite(claims_path, "C01", "rule_timing", "antes de ejecutar"))
+
+
+def _rewrite(path: Path, claim_id: str, field: str, value: str) -> Path:
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.loc[df.claim_id == claim_id, field] = value
+    out = path.with_name("claims_changed.csv")
+    df.to_csv(out, index=False)
+    return out
+
+
+def test_the_same_check_counts_once(claims_path: Path) -> None:
+    df = pd.read_csv(claims_path, dtype=str, keep_default_na=False)
+    twin = df[df.claim_id == "C04"].assign(claim_id="C08", counts_with="C04")
+    path = claims_path.with_name("claims_twin.csv")
+    pd.concat([df, twin]).to_csv(path, index=False)
+    led = claims.build_ledger(claims.read_claims(path), evidence(with_links=True))
+    assert len(led) == 8
+    assert claims.status_counts(led).sum() == 7  # C08 is C04 again: counted once
+    assert "se cuenta una sola vez" in led.set_index("claim_id").loc["C08", "note"]
+    other = pd.concat([df, twin.assign(rule="coverage_share < 0.5")])
+    other.to_csv(path, index=False)
+    with pytest.raises(claims.ClaimsDataError, match="not the same check"):
+        claims.read_claims(path)
+
+
+def test_crosscheck_rule_reads_both_directions() -> None:
+    df = claims.read_claims().set_index("claim_id")
+    rule = df.loc["C04", "rule"]
+    # every Table 1 agreement in Wikipedia, but Wikipedia adds partners: not "the history" of the municipality
+    assert not claims.evaluate_rule(rule, {"found_in_wikipedia": 9, "table1_international": 9, "wikipedia_only": 2}, [])
+    assert claims.evaluate_rule(rule, {"found_in_wikipedia": 9, "table1_international": 9, "wikipedia_only": 0}, [])
+    assert df.loc["C15", "counts_with"] == "C14"
+    assert set(df.rule_timing[df.rule != ""]) == {"posterior"}  # every rule was written after its value was known

@@ -126,3 +126,21 @@ def test_by_source_counts_each_view(munis: pd.DataFrame, agreements: pd.DataFram
 def test_by_source_refuses_a_single_registry(munis: pd.DataFrame, agreements: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="registry=two_sources"):
         ds.by_source(agreements.assign(provenance="rai"), munis)
+
+
+def test_a_registry_subset_without_partners_in_a_region_gives_zero_not_a_key_error() -> None:
+    # an RAI export of one state may have no partner in the Americas: that region is 0, not a KeyError
+    regions = pd.DataFrame({"iso3": ["USA", "ESP", "JPN"], "country_name_es": ["Estados Unidos", "España", "Japón"],
+                            "region_es": ["Américas", "Europa", "Asia"], "subregion_es": ["Norte", "Sur", "Este"]})
+    agreements = pd.DataFrame({"agreement_id": ["a", "b", "c"], "level": ["municipal"] * 3,
+                               "partner_country_iso3": ["ESP", "ESP", "JPN"], "inegi_code": ["01001", "01002", "01001"]})
+    partners = ds.partner_countries(agreements, regions)
+    table = ds.by_region(partners, "region_es", regions).set_index("region_es")
+    assert table.loc["Américas", "n_links"] == 0
+    assert table.loc["Américas", "share_pct"] == 0
+    assert table.share_pct.sum() == pytest.approx(100)
+    assert ds.region_share_pct(partners, "Américas") == 0.0
+    assert ds.region_share_pct(partners, "Europa") == pytest.approx(200 / 3)
+    empty = ds.partner_countries(agreements.iloc[:0], regions)
+    assert ds.region_share_pct(empty, "Américas") == 0.0
+    assert (ds.by_region(empty, "region_es", regions).n_links == 0).all()

@@ -6,6 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from shapely.geometry import box
 
 from analysis.analyses import models as md
@@ -61,7 +62,17 @@ def test_vuong_sign_and_degenerate_case(fits: dict[str, md.Fit]) -> None:
 def test_zinb_and_hurdle_name_their_count_terms(fits: dict[str, md.Fit]) -> None:
     for name in ("zinb", "hurdle"):
         terms = md.irr_table(fits[name]).term.tolist()
-        assert terms == ["const", *md.COVARIATES]
+        assert terms == md.COVARIATES  # exp(const) is not a rate ratio: never published
+
+
+def test_hurdle_is_fitted_as_two_converging_parts(fits: dict[str, md.Fit], frame: pd.DataFrame) -> None:
+    h = fits["hurdle"]
+    assert h.converged
+    assert set(h.parts) == {"zero", "count"}
+    assert h.result.llf == pytest.approx(h.parts["zero"].result.llf + h.parts["count"].result.llf)
+    assert len(h.parts["count"].frame) == int((frame.n_links > 0).sum())
+    comp = md.comparison_table(fits).set_index("model")
+    assert comp.loc["hurdle", "n_params"] == len(h.parts["zero"].result.params) + len(h.parts["count"].result.params)
 
 
 def test_predicted_frequencies_sum_close_to_n(fits: dict[str, md.Fit], frame: pd.DataFrame) -> None:
@@ -71,10 +82,59 @@ def test_predicted_frequencies_sum_close_to_n(fits: dict[str, md.Fit], frame: pd
         assert expected.sum() == pytest.approx(len(frame), rel=0.02)
 
 
-def test_drop_top_share(frame: pd.DataFrame) -> None:
-    out = md.drop_top_share(frame, 0.01)
-    assert len(out) == len(frame) - 15
-    assert out.n_links.max() <= frame.n_links.sort_values().iloc[-16]
+def test_jackknife_gives_t_intervals_wider_than_cr1_and_a_row_per_state(fits: dict[str, md.Fit]) -> None:
+    table, loo = md.estimate_with_jackknife(fits["nb2"])
+    assert set(table.ci_method) == {md.CI_CR3}
+    assert loo.state_code.nunique() == 30
+    assert len(loo) == 30 * (len(md.COVARIATES) + 2)  # const, covariates, alpha
+    jk = md.jackknife_intervals(fits["nb2"], loo).set_index("param")
+    # by hand: (G-1)/G * sum of squared deviations of the leave-one-out coefficients, t(G-1) critical value
+    c = loo[loo.param == "capital"].coef.to_numpy()
+    se = np.sqrt(29 / 30 * ((c - c.mean()) ** 2).sum())
+    assert jk.loc["capital", "se_cr3"] == pytest.approx(se)
+    b = np.log(table.set_index("term").loc["capital", "irr"])
+    assert table.set_index("term").loc["capital", "ci_high"] == pytest.approx(np.exp(b + stats.t.ppf(0.975, 29) * se))
+    assert (table.ci_low <= table.irr).all()
+    assert (table.irr <= table.ci_high).all()
+
+
+def test_separation_is_detected_and_resolved_by_the_stated_rule(frame: pd.DataFrame) -> None:
+    df = frame.copy()
+    df["migration_missing"] = 0
+    df.loc[df.index[:40], "migration_missing"] = 1
+    df.loc[df.index[:40], "n_links"] = 0  # no municipality with the indicator has a link: separation
+    grades = pd.Series(np.random.default_rng(3).integers(0, 5, len(df)), index=df.index)  # 0: the reference
+    for k, t in enumerate(md.GRADE_ORDER, start=1):
+        df[t] = (grades == k).astype(int)
+    df.loc[df.marginalisation_grade_muy_alto == 1, "n_links"] = 0  # an empty category
+    terms = [*md.COVARIATES, "migration_missing", *md.GRADE_ORDER]
+    assert set(md.separated_terms(df, terms)) == {"migration_missing", "marginalisation_grade_muy_alto"}
+    sep = md.resolve_separation(df, terms)
+    assert "migration_missing" not in sep.terms
+    assert sep.dropped_rows == 40
+    assert "marginalisation_grade_alto_o_muy_alto" in sep.terms
+    assert "marginalisation_grade_muy_alto" not in sep.terms
+    assert md.separated_terms(sep.frame, sep.terms) == []
+    fit = md.fit_models(sep.frame, covariates=sep.terms, models=("nb2",))["nb2"]
+    irr = md.irr_table(fit)
+    assert fit.converged
+    assert (irr.irr > 1e-3).all()
+    assert (irr.ci_high / irr.ci_low < 1e4).all()
+    # the same data without the rule give the artefact the rule prevents
+    raw = md.irr_table(md.fit_models(df, covariates=terms[:-4] + md.GRADE_ORDER[:3] + ["marginalisation_grade_muy_alto"],
+                                     models=("nb2",))["nb2"])
+    assert (raw.irr < 1e-3).any() or (raw.converged == False).any()  # noqa: E712
+
+
+def test_logit_separation_by_a_level_that_always_has_a_link(frame: pd.DataFrame) -> None:
+    df = frame.copy()
+    df.loc[df.capital == 1, "n_links"] = df.loc[df.capital == 1, "n_links"].clip(lower=1)
+    assert "capital" in md.separated_terms(df, md.COVARIATES, "binary")
+    assert "capital" not in md.separated_terms(df, md.COVARIATES, "count")
+    h = md.fit_hurdle(df, md.COVARIATES)
+    assert h.converged
+    assert "capital" not in h.parts["zero"].terms
+    assert h.parts["zero"].notes
 
 
 def test_model_frame_derives_covariates() -> None:
@@ -116,8 +176,9 @@ def test_failed_fits_are_reported_not_hidden(frame: pd.DataFrame) -> None:
     failed = comp[~comp.converged]
     assert (failed.warnings.str.len() > 0).all()
     for name in failed.model:
-        if fits[name].result is None:
-            assert md.irr_table(fits[name]).empty
+        irr = md.irr_table(fits[name])
+        assert irr.irr.isna().all()
+        assert set(irr.ci_method) == {md.CI_NONE}
 
 
 def test_all_zero_counts_fail_cleanly(frame: pd.DataFrame) -> None:
@@ -125,6 +186,17 @@ def test_all_zero_counts_fail_cleanly(frame: pd.DataFrame) -> None:
     assert list(fits) == ["nb2", "hurdle"]
     assert not fits["hurdle"].converged
     assert fits["hurdle"].warnings
+
+
+def test_an_unconverged_fit_publishes_nothing(frame: pd.DataFrame) -> None:
+    fit = md.fit_models(frame, models=("nb2",))["nb2"]
+    failed = md.Fit("nb2", fit.result, False, ["ConvergenceWarning: planted"], fit.terms, frame=frame)
+    comp = md.comparison_table({"nb2": failed})
+    assert comp[["loglik", "aic", "bic", "n_params"]].isna().all(axis=None)
+    irr = md.irr_table(failed)
+    assert irr.irr.isna().all()
+    assert irr.ci_low.isna().all()
+    assert set(irr.ci_method) == {md.CI_NONE}
 
 
 def _estimates(rows: dict[str, dict[str, tuple[float, float, float]]]) -> pd.DataFrame:
@@ -145,14 +217,27 @@ def test_sentences_cover_the_main_specification_and_skip_the_missing_indicator()
     assert "menos marginación" in text["marginalisation_index_2020"]
     assert "se asocia con una tasa 1.36 veces mayor" in text["marginalisation_index_2020"]
     assert "no se distingue de 1" in text["migration_intensity_2010"]
-    robust = md.robustness_sentences(est)
-    assert set(robust) == {"nb2_caso_completo", "nb2_grado"}
-    assert "el índice de marginación pasa de 1.36 a 1.30 (IC 95 %: 0.95 a 1.50): ya no se distingue de 1" in robust[
-        "nb2_caso_completo"]
-    assert "índice de marginación" not in robust["nb2_grado"]  # the grade fit has no index: nothing to compare
-    assert "pasa a distinguirse de 1 (mayor)" in robust["nb2_caso_completo"]
-    # above 1 in every fit that has it: only the population (the index crosses 1 in the complete-case fit)
-    assert md.robust_terms(est) == ["log10_pop"]
+
+
+def test_robustness_rule_ignores_a_bound_that_moves_at_the_edge_of_one() -> None:
+    est = _estimates({
+        "nb2": {"log10_pop": (6.1, 3.2, 11.4), "dist_us_border_100km": (1.189, 0.999, 1.415),
+                "capital": (3.4, 1.9, 6.2)},
+        "nb2_sin_cdmx": {"log10_pop": (6.0, 3.1, 11.0), "dist_us_border_100km": (1.190, 1.001, 1.413),
+                         "capital": (1.2, 0.6, 2.4)},
+    }).assign(ci_method=md.CI_CR3)
+    table = md.robustness_table(est, "nb2", ["nb2_sin_cdmx"])
+    rows = table.set_index(["model", "term"])
+    # 0.999 -> 1.001: both at the edge of 1, the estimate barely moves: no change reported
+    assert not rows.loc[("nb2_sin_cdmx", "dist_us_border_100km"), "change_reported"]
+    assert rows.loc[("nb2_sin_cdmx", "dist_us_border_100km"), "side"] == "edge"
+    # the capital's interval crosses 1 and its estimate moves by more than half the half-width: reported
+    assert rows.loc[("nb2_sin_cdmx", "capital"), "side_changed"]
+    assert rows.loc[("nb2_sin_cdmx", "capital"), "change_reported"]
+    assert md.holding_terms(table) == ["log10_pop"]
+    text = md.robustness_paragraph(table)
+    assert "la capitalidad cambia de lado respecto de 1" in text
+    assert "distancia" not in text.split("regla:")[-1]
 
 
 def test_best_model_skips_fits_that_did_not_converge() -> None:
@@ -179,6 +264,6 @@ def test_main_specification_fits_with_clustered_errors() -> None:
     fit = md.fit_models(df, covariates=md.MAIN_TERMS, models=("nb2",))["nb2"]
     irr = md.irr_table(fit).set_index("term")
     assert fit.converged
-    assert set(irr.index) == {"const", *md.MAIN_TERMS}
+    assert set(irr.index) == set(md.MAIN_TERMS)
     assert irr.loc["marginalisation_index_2020", "ci_low"] < np.exp(0.3) < irr.loc["marginalisation_index_2020", "ci_high"]
     assert set(irr.se_type) == {"cluster"}

@@ -100,8 +100,7 @@ def test_incidence_rate_ratios_follow_their_intervals(results: dict[str, str]) -
     est = table("model_estimates.csv")
     for term, sentence in md.covariate_sentences(est).items():
         assert results[f"r02_nb2_{term}"] == sentence, f"r02_nb2_{term} is out of date"
-    for variant, sentence in md.robustness_sentences(est).items():
-        assert results[f"r02_{variant}"] == sentence, f"r02_{variant} is out of date"
+    assert results["r02_robustez"] == md.robustness_paragraph(table("model_robustness.csv")), "r02_robustez is out of date"
 
 
 def test_benito_juarez_share(results: dict[str, str]) -> None:

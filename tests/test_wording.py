@@ -91,12 +91,13 @@ def test_covariate_sentences_follow_the_intervals() -> None:
     assert "no se distingue de 1" in md.covariate_sentences(est)["capital"]
 
 
-def test_robustness_sentences_name_what_changes() -> None:
-    text = md.robustness_sentences(estimates())
-    top = text["nb2_sin_top1pct"]
-    assert top.startswith("Sin el 1 % de municipios con más vínculos, la razón de la capitalidad pasa de 4.49 a 2.14")
-    assert "la capitalidad pasa de 4.49 a 2.14 (IC 95 %: 0.94 a 4.87): ya no se distingue de 1" in top
-    assert "la frontera norte pasa de 2.37 a 2.95 (IC 95 %: 1.38 a 6.31) y sigue por encima de 1" in top
+def test_robustness_paragraph_names_what_changes_by_the_rule() -> None:
+    est = estimates().replace({"model": {"nb2_sin_top1pct": "nb2_wikidata"}}).assign(ci_method=md.CI_CR3)
+    text = md.robustness_paragraph(md.robustness_table(est))
+    assert text.startswith(md.rule_sentence())
+    assert ("con los vínculos de Wikidata solamente, la capitalidad cambia de lado respecto de 1 "
+            "(2.14; IC 95 %: 0.94 a 4.87)") in text
+    assert "la población" not in text  # 10.6 -> 10.5: nothing to report
 
 
 def test_missing_estimate_is_named() -> None:

@@ -114,8 +114,14 @@ def international_links(twinnings: pd.DataFrame) -> pd.DataFrame:
     return twinnings[keep]
 
 
-def qroo_municipalities(municipalities: pd.DataFrame, twinnings: pd.DataFrame, state: str = QROO_STATE) -> pd.DataFrame:
-    """One row per municipality of the state: population, growth, links and links per 100,000."""
+def qroo_municipalities(municipalities: pd.DataFrame, twinnings: pd.DataFrame, state: str = QROO_STATE,
+                        link_counts: pd.Series | None = None) -> pd.DataFrame:
+    """One row per municipality of the state: population, growth, links and links per 100,000.
+
+    ``link_counts`` (inegi_code -> links) gives the links of every chapter's table (chapter 1's
+    links_by_municipality.csv, the union of both sources), so that one municipality has one count
+    in the whole book; without it the links are the Wikipedia pairs of ``twinnings``.
+    """
     m = municipalities[municipalities.state_code == state].copy()
     census = ["pop_1990", "pop_1995", "pop_2000", "pop_2005", "pop_2010"]
     first_col = m[census].notna().idxmax(axis=1).where(m[census].notna().any(axis=1))
@@ -124,7 +130,7 @@ def qroo_municipalities(municipalities: pd.DataFrame, twinnings: pd.DataFrame, s
     m["existed_1990"] = m.pop_1990.notna()
     m["growth_1990_2020_pct"] = np.round(100 * (m.population_2020 / m.pop_1990 - 1), 1)
     m["growth_since_first_census_pct"] = np.round(100 * (m.population_2020 / m.pop_first_census - 1), 1)
-    links = international_links(twinnings).groupby("inegi_code").size()
+    links = international_links(twinnings).groupby("inegi_code").size() if link_counts is None else link_counts
     m["links"] = m.inegi_code.map(links).fillna(0).astype(int)
     m["links_per_100k"] = np.round(1e5 * m.links / m.population_2020, 3)
     m["share_state_pct"] = np.round(100 * m.population_2020 / m.population_2020.sum(), 2)

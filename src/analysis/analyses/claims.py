@@ -2,7 +2,12 @@
 
 data/curated/claims.csv lists the claims (paraphrased, with the value each document states, the
 notebook that checks it, the key of a check in ``CHECKS`` when the compendium can compute
-something, and the **rule** that decides the status, written before the notebook is run).
+something, and the **rule** that decides the status). Each rule carries its history: the commit
+that introduced it (``rule_commit``, found with ``git log -S``) and whether it was written before
+or after the value it decides was known (``rule_timing``: ``previa`` or ``posterior``). A rule
+written after its value was known is **post hoc** and the ledger says so in its note; it is a
+reading of the claim, not a test of it. Two claims that are the same check of the same quantity
+(``counts_with``: the id of the claim they are counted with) count once in :func:`status_counts`.
 Notebook 05 joins it with the computed values and writes data/processed/claims_ledger.csv. A check
 whose inputs are missing (for instance a processed table another notebook has not written yet)
 leaves the claim ``pending`` with a note naming the missing file, so the ledger can always be built.
@@ -46,8 +51,10 @@ from analysis.tables.store import read_curated, read_twinnings
 
 CLAIMS_CSV = paths.CURATED / "claims.csv"
 CLAIM_COLUMNS = ["claim_id", "document", "claim", "value_stated", "notebook", "check", "rule", "if_rule_holds",
-                 "status", "missing_source", "evidence", "note"]
-LEDGER_COLUMNS = ["claim_id", "document", "claim", "value_stated", "value_computed", "status", "notebook", "note"]
+                 "rule_commit", "rule_timing", "counts_with", "status", "missing_source", "evidence", "note"]
+LEDGER_COLUMNS = ["claim_id", "document", "claim", "value_stated", "value_computed", "status", "rule_timing",
+                  "counts_with", "notebook", "note"]
+RULE_TIMINGS = ("previa", "posterior")
 DOCUMENTS = ("seed_diapositivas", "seed_tesis")
 STATUSES = ("reproduced", "transcribed", "consistent", "contradicted", "not_reproducible", "pending")
 STATUS_ES = {
@@ -70,6 +77,7 @@ METRICS_ES: dict[str, str] = {
     "national": "acuerdos con ciudades mexicanas en la Tabla 1 transcrita",
     "international": "acuerdos con ciudades extranjeras en la Tabla 1 transcrita",
     "found_in_wikipedia": "acuerdos internacionales de la Tabla 1 que también figuran en Wikipedia",
+    "wikipedia_only": "socios de Benito Juárez en Wikipedia que no están en la Tabla 1",
     "table1_international": "acuerdos internacionales de la Tabla 1",
     "qroo_coverage": ("proporción de municipios de Quintana Roo con al menos un vínculo internacional en la tabla "
                       "por municipio del capítulo 1"),
@@ -220,11 +228,11 @@ def check_bj_crosscheck(_claim: pd.Series, ev: Evidence) -> Finding:
              f"{s['wikipedia_only']} pares solo en Wikipedia ({extra or 'ninguno'})")
     missing = ", ".join(table[table.status == "table1_only"].partner_city)
     note = "Wikipedia no da fechas." + (f" Sin contraparte en Wikipedia: {missing}." if missing else "")
-    return Finding(value, {"found_in_wikipedia": s["found_in_wikipedia"], "table1_international": s["table1_international"]},
-                   note)
+    return Finding(value, {"found_in_wikipedia": s["found_in_wikipedia"], "table1_international": s["table1_international"],
+                           "wikipedia_only": s["wikipedia_only"]}, note)
 
 
-def _national_coverage(ev: Evidence) -> tuple[int, int] | None:
+def national_coverage(ev: Evidence) -> tuple[int, int] | None:
     links = ev.links_by_municipality
     if links is None:
         return None
@@ -248,7 +256,7 @@ def check_qroo_municipalities_with_links(_claim: pd.Series, ev: Evidence) -> Fin
     else:
         n = int((q.links > 0).sum())
     value = f"{n} de {len(q)} municipios ({wording.share_pct(n, len(q))}) con al menos un vínculo internacional"
-    national = _national_coverage(ev)
+    national = national_coverage(ev)
     if national:
         value += f"; en el país, {wording.share_pct(*national)}"
     return Finding(value, {"qroo_coverage": n / len(q)})
@@ -286,7 +294,7 @@ def check_national_coverage(_claim: pd.Series, ev: Evidence) -> Finding:
     links = ev.links_by_municipality
     if links is None:
         return _pending(ev.missing.get("links_by_municipality", "data/processed/links_by_municipality.csv"))
-    national = _national_coverage(ev)
+    national = national_coverage(ev)
     if national is None:
         return Finding("", note=f"links_by_municipality.csv no tiene inegi_code ni una columna de recuento "
                        f"({', '.join(LINK_COUNT_COLUMNS)}); revise el cuaderno 01.", pending=True)
@@ -321,6 +329,14 @@ def read_claims(path: Path | None = None) -> pd.DataFrame:
     if not dup.empty:
         i = int(dup.index[0])
         raise ClaimsDataError(f"{path}, row {i + 1} (line {i + 2}), field 'claim_id': {dup.iloc[0]!r} is repeated.")
+    for idx, row in df[df.counts_with != ""].iterrows():
+        other = df[df.claim_id == row.counts_with]
+        i = int(str(idx))
+        if other.empty:
+            raise ClaimsDataError(f"{path}, row {i + 1} (line {i + 2}), field 'counts_with': {row.counts_with!r} is not a claim.")
+        if (other.check.iloc[0], other.rule.iloc[0]) != (row.check, row.rule):
+            raise ClaimsDataError(f"{path}, row {i + 1} (line {i + 2}), field 'counts_with': {row.claim_id} and "
+                                  f"{row.counts_with} do not share check and rule; they are not the same check.")
     return df
 
 
@@ -339,9 +355,16 @@ def _validate_claim(path: Path, idx: int, row: pd.Series) -> None:
         raise fail("notebook", f"{row.notebook!r} is not a notebook name such as 05_quintana_roo.")
     if row.check and row.check not in CHECKS:
         raise fail("check", f"{row.check!r} is not a known check; known: {sorted(CHECKS)}.")
+    if row.counts_with and (row.counts_with == row.claim_id or not re.fullmatch(r"C\d{2,}", row.counts_with)):
+        raise fail("counts_with", f"{row.counts_with!r}: name another claim (C01, C02, ...) or leave it empty.")
     if row.rule:
         if not row.check:
             raise fail("rule", "a rule needs a check that computes its metrics; fill in 'check'.")
+        if not re.fullmatch(r"[0-9a-f]{7,40}", row.rule_commit):
+            raise fail("rule_commit", f"{row.rule_commit!r}: give the commit that introduced the rule (git log -S'<rule>').")
+        if row.rule_timing not in RULE_TIMINGS:
+            raise fail("rule_timing", f"{row.rule_timing!r}: say whether the rule was written before ('previa') or after "
+                       "('posterior') its value was known.")
         try:
             parse_rule(row.rule)
         except ClaimsDataError as exc:
@@ -412,6 +435,11 @@ def build_ledger(claims: pd.DataFrame, evidence: Evidence) -> pd.DataFrame:
         parts = []
         if claim.rule:
             parts.append(f"Regla: {STATUS_ES[claim.if_rule_holds]} si {rule_es(claim.rule)}; si no, contradicho.")
+            when = ("escrita después de conocer el valor (post hoc)" if claim.rule_timing == "posterior"
+                    else "escrita antes de conocer el valor")
+            parts.append(f"Regla {when}, commit {claim.rule_commit}.")
+        if claim.counts_with:
+            parts.append(f"Es la misma comprobación que {claim.counts_with} y se cuenta una sola vez.")
         if claim.missing_source.strip() and status in ("not_reproducible", "pending"):
             parts.append(f"Falta: {claim.missing_source.strip().rstrip('.')}.")
         parts += [finding.note.strip(), claim.note.strip()]
@@ -419,13 +447,21 @@ def build_ledger(claims: pd.DataFrame, evidence: Evidence) -> pd.DataFrame:
             parts.append(f"Evidencia publicada: {claim.evidence.strip()}")
         rows.append({"claim_id": claim.claim_id, "document": claim.document, "claim": claim.claim,
                      "value_stated": claim.value_stated, "value_computed": finding.value, "status": status,
+                     "rule_timing": claim.rule_timing if claim.rule else "", "counts_with": claim.counts_with,
                      "notebook": claim.notebook, "note": " ".join(p for p in parts if p)})
     return pd.DataFrame(rows, columns=LEDGER_COLUMNS).sort_values("claim_id").reset_index(drop=True)
 
 
 def status_counts(ledger: pd.DataFrame) -> pd.Series:
-    """Number of claims per status, in the order of STATUSES (zeros kept)."""
-    return ledger.status.value_counts().reindex(list(STATUSES), fill_value=0)
+    """Number of claims per status, in the order of STATUSES (zeros kept); a claim counted with
+    another (``counts_with``) is not counted again."""
+    once = ledger[ledger.counts_with.fillna("") == ""] if "counts_with" in ledger else ledger
+    return once.status.value_counts().reindex(list(STATUSES), fill_value=0)
+
+
+def post_hoc_claims(ledger: pd.DataFrame) -> list[str]:
+    """Ids of the claims whose rule was written after its value was known."""
+    return sorted(ledger.claim_id[ledger.rule_timing == "posterior"])
 
 
 #: How the book names the source documents (their keys in book/references.bib).
@@ -443,7 +479,9 @@ def ledger_for_display(ledger: pd.DataFrame) -> pd.DataFrame:
 
     A document without a name in :data:`DOCUMENTS_ES` keeps its key, so nothing is hidden.
     """
-    out = ledger.assign(status=ledger.status.map(STATUS_ES),
+    flagged = ledger.status.map(STATUS_ES).where(ledger.rule_timing != "posterior",
+                                                 ledger.status.map(STATUS_ES) + " (regla post hoc)")
+    out = ledger.drop(columns=["rule_timing", "counts_with"]).assign(status=flagged,
                         document=ledger.document.map(lambda d: DOCUMENTS_ES.get(d, d)),
                         notebook=ledger.notebook.map(_chapter_es))
     names = {"claim_id": "id", "document": "documento", "claim": "afirmación", "value_stated": "valor declarado",

@@ -96,11 +96,30 @@ def partner_countries(agreements: pd.DataFrame, regions: pd.DataFrame) -> pd.Dat
     return g.sort_values(["n_links", "iso3"], ascending=[False, True]).reset_index(drop=True)
 
 
-def by_region(partners: pd.DataFrame, level: str = "region_es") -> pd.DataFrame:
-    """Links and countries per M49 region (``region_es``) or sub-region (``subregion_es``)."""
+def by_region(partners: pd.DataFrame, level: str = "region_es", regions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Links and countries per M49 region (``region_es``) or sub-region (``subregion_es``).
+
+    With ``regions`` (data/curated/country_regions.csv) every region of that table gets a row, with
+    zero links and countries when no partner lies in it: a registry subset (one state's export, say)
+    may have no partner in a whole region. Shares are of the links in ``partners``; with no links
+    at all they are 0.
+    """
     g = partners.groupby(level).agg(n_links=("n_links", "sum"), n_countries=("iso3", "size")).reset_index()
-    g["share_pct"] = (100 * g.n_links / g.n_links.sum()).round(2)
+    if regions is not None:
+        every = pd.DataFrame({level: sorted(set(regions[level]) - {""})})
+        g = every.merge(g, on=level, how="left").fillna({"n_links": 0, "n_countries": 0})
+        g[["n_links", "n_countries"]] = g[["n_links", "n_countries"]].astype(int)
+    total = g.n_links.sum()
+    g["share_pct"] = (100 * g.n_links / total).round(2) if total else 0.0
     return g.sort_values(["n_links", level], ascending=[False, True]).reset_index(drop=True)
+
+
+def region_share_pct(partners: pd.DataFrame, region: str, level: str = "region_es") -> float:
+    """Percentage of the links in ``partners`` whose country lies in ``region`` (0 when none does)."""
+    total = float(partners.n_links.sum())
+    if not total:
+        return 0.0
+    return float(100 * partners.loc[partners[level] == region, "n_links"].sum() / total)
 
 
 def lorenz(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -21,6 +21,7 @@ from analysis.util.spatial import CRS, great_circle_points, split_antimeridian, 
 from analysis.viz.webmap import add_base, add_lines, add_points, add_view, choropleth, write_map
 
 WIKI = "Hermanamientos: colaboradores de Wikipedia (CC BY-SA 4.0)"
+UNION = "Hermanamientos: colaboradores de Wikipedia (CC BY-SA 4.0) y de Wikidata (CC0)"
 INEGI = "Población y límites: INEGI"
 BENITO_JUAREZ = "23005"
 #: Natural Earth has no ISO numeric code for these; their Spanish names.
@@ -43,8 +44,10 @@ def iso3_of(iso_numeric: object) -> str | None:
     return country.alpha_3 if country is not None else None
 
 
-def links_by_municipality_map(boundaries: gpd.GeoDataFrame, by_muni: pd.DataFrame) -> Path:
-    """National choropleth of international links per municipality (hover: name, state, values)."""
+def links_by_municipality_map(boundaries: gpd.GeoDataFrame, by_muni: pd.DataFrame, credit: str = WIKI) -> Path:
+    """National choropleth of international links per municipality (hover: name, state, values).
+
+    ``credit`` names the source of ``by_muni`` (:data:`UNION` for the two-source table)."""
     g = boundaries.merge(by_muni, on="inegi_code", how="left")
     spec = choropleth(
         g, "n_links",
@@ -52,7 +55,7 @@ def links_by_municipality_map(boundaries: gpd.GeoDataFrame, by_muni: pd.DataFram
          "n_links": "Vínculos internacionales", "links_per_100k": "Vínculos por 100 mil hab."},
         title="Vínculos internacionales por municipio",
         legend_title="Vínculos internacionales del municipio", zero_label="ninguno",
-        attribution=f"{WIKI}. {INEGI}", simplify=0.01,
+        attribution=f"{credit}. {INEGI}", simplify=0.01,
     )
     return write_map(spec, "vinculos_municipios")
 
@@ -94,6 +97,51 @@ def world_links_map(twinnings: pd.DataFrame, world: gpd.GeoDataFrame) -> Path:
     add_points(spec, points, "tip", legend_label=f"ciudad socia, {len(points):,} en total")
     add_view(spec, "Todos los vínculos", mexican, points, pad=0.03)
     return write_map(spec, "vinculos_mundo")
+
+
+def union_link_ends(links: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> tuple[pd.DataFrame, int]:
+    """The union's municipal links with both ends placed: the municipality at a point inside its
+    polygon (``representative_point``), the partner city at its coordinates. Returns the links that
+    can be drawn and how many cannot (partner city without coordinates)."""
+    points = boundaries.set_index("inegi_code").geometry.representative_point()
+    out = links.assign(mexican_lon=links.inegi_code.map(points.x), mexican_lat=links.inegi_code.map(points.y))
+    drawable = out.dropna(subset=["mexican_lat", "mexican_lon", "partner_lat", "partner_lon"])
+    return drawable.reset_index(drop=True), len(out) - len(drawable)
+
+
+def union_world_links_map(links: pd.DataFrame, boundaries: gpd.GeoDataFrame, world: gpd.GeoDataFrame,
+                          names: pd.Series) -> tuple[Path, int, int]:
+    """The world map of the union of both sources: every municipal link whose partner city has
+    coordinates, as a great-circle line from the municipality to the city; countries coloured by
+    all the union's municipal links (drawn or not). Returns (path, links drawn, links not drawn).
+    ``names`` maps inegi_code to the municipality's name for the tooltips."""
+    tw, not_drawn = union_link_ends(links, boundaries)
+    tw = tw.assign(pais=tw.partner_country_iso3.map(iso3_name_es), municipio=tw.inegi_code.map(names))
+    lines = gpd.GeoDataFrame(
+        {"tip": [f"{r.municipio} – {r.partner_city} ({r.pais})" for r in tw.itertuples()]},
+        geometry=[MultiLineString([LineString(p) for p in split_antimeridian(
+                      great_circle_points(r.mexican_lat, r.mexican_lon, r.partner_lat, r.partner_lon, n=32))])
+                  for r in tw.itertuples()],
+        crs=CRS,
+    )
+    partners = tw.drop_duplicates("partner_id")
+    points = gpd.GeoDataFrame(
+        {"tip": [f"{r.partner_city} ({r.pais})" for r in partners.itertuples()]},
+        geometry=[Point(r.partner_lon, r.partner_lat) for r in partners.itertuples()], crs=CRS,
+    )
+    mexican = gpd.GeoDataFrame(geometry=[Point(x, y) for x, y in zip(tw.mexican_lon, tw.mexican_lat, strict=True)],
+                               crs=CRS)
+    base = world_base(world)
+    base["vinculos"] = base.iso3.map(links.partner_country_iso3.value_counts()).fillna(0).astype(int)
+    base.loc[base.iso3 == "MEX", "vinculos"] = 0
+    spec = choropleth(base, "vinculos", {"pais": "País", "vinculos": "Vínculos con municipios mexicanos"},
+                      title="Ciudades socias de los municipios mexicanos (Wikipedia y Wikidata)",
+                      legend_title="Vínculos municipales de la unión, por país", zero_label="ninguno (o México)",
+                      attribution=f"{UNION}. Países: Natural Earth", simplify=0, digits=3)
+    add_lines(spec, lines, "tip", legend_label=f"vínculo (arco de círculo máximo), {len(lines):,} dibujados")
+    add_points(spec, points, "tip", legend_label=f"ciudad socia, {len(points):,} en total")
+    add_view(spec, "Todos los vínculos", mexican, points, pad=0.03)
+    return write_map(spec, "vinculos_mundo"), len(lines), not_drawn
 
 
 def world_base(world: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

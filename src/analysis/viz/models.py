@@ -1,4 +1,4 @@
-"""Figures of the count models (chapter 02): rootograms.
+"""Figures of the count models (chapter 02): rootograms, coefficients, robustness forest, leave one state out.
 
 May import: ``analysis.analyses.models`` (fits), ``analysis.viz.style``, matplotlib and seaborn.
 """
@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import seaborn as sns
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from analysis.analyses.models import Fit, predicted_frequencies
-from analysis.viz.style import legend_below, number_es, panel_title
+from analysis.viz.style import legend_below, number_es, panel_title, wrap
 
 TITLES = {"poisson": "Poisson", "nb2": "Binomial negativa (NB2)", "zinb": "NB2 inflada de ceros",
-          "hurdle": "Hurdle (NB2 truncada)"}
+          "hurdle": "Hurdle (logit y NB2 truncada)"}
 
 
 def observed_frequencies(y: np.ndarray, max_count: int) -> np.ndarray:
@@ -45,7 +48,7 @@ def plot_rootogram_panels(observed: np.ndarray, expected: dict[str, np.ndarray |
         ax = fig.add_subplot(gs[row, 2 * col + 1])
         panel_title(ax, i, TITLES.get(name, name))
         if exp is None:
-            ax.text(0.5, 0.5, "No se pudo estimar", ha="center", va="center", transform=ax.transAxes)
+            ax.text(0.5, 0.5, "No convergió: no se dibuja", ha="center", va="center", transform=ax.transAxes)
             ax.set_xticks([])
             ax.set_yticks([])
             ax.grid(False)
@@ -82,7 +85,8 @@ def plot_rootogram_panels(observed: np.ndarray, expected: dict[str, np.ndarray |
 def plot_rootograms(fits: dict[str, Fit], y: np.ndarray, max_count: int = 20) -> Figure:
     """Hanging rootograms of the fitted models (see :func:`plot_rootogram_panels`)."""
     observed = observed_frequencies(y, max_count)
-    expected = {name: None if fit.result is None else predicted_frequencies(fit, max_count) for name, fit in fits.items()}
+    expected = {name: predicted_frequencies(fit, max_count) if fit.result is not None and fit.converged else None
+                for name, fit in fits.items()}
     return plot_rootogram_panels(observed, expected)
 
 
@@ -103,3 +107,118 @@ def warnings_es(text: str) -> str:
         name = part.split(":", 1)[0].strip()
         out.append(WARNINGS_ES.get(name, part))
     return "; ".join(out)
+
+
+#: Tick values offered on the log axes (ratios), thinned to what the axis spans.
+LOG_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 0.8, 0.9, 1.0, 1.1, 1.2, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0,
+             200.0, 500.0)
+
+
+def _log_axis(ax: Axes) -> None:
+    """Log scale with 1 marked and a handful of readable ratio ticks inside the data's range."""
+    ax.set_xscale("log")
+    ax.axvline(1, color="black", linewidth=0.8)
+    lo, hi = ax.get_xlim()
+    inside = [t for t in LOG_TICKS if lo <= t <= hi]
+    gap = (np.log(hi) - np.log(lo)) / 6  # at most about six ticks, evenly spread on the log scale
+    anchor = 1.0 if lo <= 1 <= hi else (inside[0] if inside else lo)
+    ticks = [anchor]
+    for direction in (inside, inside[::-1]):
+        for t in direction:
+            if all(abs(np.log(t) - np.log(u)) >= gap for u in ticks):
+                ticks.append(t)
+    ax.set_xticks(sorted(ticks))
+    ax.set_xlim(lo, hi)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: number_es(v, 2 if v < 1 else (1 if v < 10 else 0))))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def plot_coefficients(estimates: pd.DataFrame, model: str, terms: list[str], labels: dict[str, str]) -> Figure:
+    """IRRs of ``model`` with the main (CR3 jackknife, t(G-1)) interval and, thinner, the CR1 interval.
+
+    A horizontal axis on the log scale, so that 0.5 and 2 lie equally far from 1.
+    """
+    sub = estimates[(estimates.model == model)].set_index("term").loc[terms]
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(terms) + 1.6))
+    ys = np.arange(len(terms))[::-1]
+    palette = sns.color_palette()
+    ax.hlines(ys + 0.15, sub.ci_low_cr1, sub.ci_high_cr1, color=palette[1], linewidth=1.5,
+              label="CR1 agrupado por entidad, normal")
+    ax.hlines(ys - 0.1, sub.ci_low, sub.ci_high, color=palette[0], linewidth=3, label="CR3 jackknife por entidad, t(31)")
+    ax.plot(sub.irr, ys - 0.1, "o", color=palette[0])
+    ax.set_yticks(ys, [wrap(labels.get(t, t), 34) for t in terms])
+    _log_axis(ax)
+    ax.set_xlabel("Razón de tasas de incidencia (escala logarítmica)")
+    legend_below(ax, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def plot_robustness_forest(table: pd.DataFrame, terms: list[str], term_labels: dict[str, str],
+                           model_labels: dict[str, str], base: str = "nb2") -> Figure:
+    """Forest plot: one panel per term, one row per specification (the main model first), IRR and interval.
+
+    A filled marker is a change the stated rule reports; the shaded band is the main model's interval.
+    """
+    models = list(dict.fromkeys(table.model))
+    ncol = 2
+    nrow = int(np.ceil(len(terms) / ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(12, 0.5 * len(models) * nrow + 1.5), sharey=True, squeeze=False)
+    palette = sns.color_palette()
+    ys = {m: len(models) - 1 - i for i, m in enumerate(models)}
+    for k, term in enumerate(terms):
+        ax = axes[k // ncol][k % ncol]
+        rows = table[table.term == term]
+        b = rows[rows.model == base]
+        if not b.empty:
+            ax.axvspan(float(b.ci_low.iloc[0]), float(b.ci_high.iloc[0]), color=palette[0], alpha=0.12)
+        for r in rows.itertuples():
+            y = ys[str(r.model)]
+            colour = palette[3] if r.change_reported else palette[0]
+            ax.hlines(y, r.ci_low, r.ci_high, color=colour, linewidth=2)
+            ax.plot(r.irr, y, "o", color=colour, markerfacecolor=colour if r.change_reported else "white")
+        _log_axis(ax)
+        panel_title(ax, k, wrap(term_labels.get(term, term), 40))
+        ax.set_yticks(list(ys.values()), [wrap(model_labels.get(m, m), 44) for m in ys])
+    for k in range(len(terms), nrow * ncol):
+        axes[k // ncol][k % ncol].set_axis_off()
+    fig.supxlabel("Razón de tasas de incidencia con su intervalo de 95 % (escala logarítmica); "
+                  "punto relleno: cambio que la regla informa")
+    fig.tight_layout()
+    return fig
+
+
+def plot_leave_one_state_out(loo: pd.DataFrame, estimates: pd.DataFrame, terms: list[str],
+                             term_labels: dict[str, str], state_names: dict[str, str], model: str = "nb2") -> Figure:
+    """One panel per term: the IRR re-estimated without each state (a point per state), the full-sample
+    IRR (line) and its CR3 interval (band). The states that give the lowest and the highest ratio are named."""
+    ncol = 2
+    nrow = int(np.ceil(len(terms) / ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(12, 2.3 * nrow + 1), squeeze=False)
+    palette = sns.color_palette()
+    main = estimates[estimates.model == model].set_index("term")
+    for k, term in enumerate(terms):
+        ax = axes[k // ncol][k % ncol]
+        reps = loo[(loo.param == term) & loo.converged.astype(bool)].copy()
+        reps["irr"] = np.exp(reps.coef)
+        reps = reps.sort_values("irr").reset_index(drop=True)
+        r = main.loc[term]
+        ax.axvspan(float(r.ci_low), float(r.ci_high), color=palette[0], alpha=0.12, label="IC 95 % CR3")
+        ax.axvline(float(r.irr), color=palette[0], linewidth=1.5, label="Estimación con las 32 entidades")
+        ax.plot(reps.irr, np.zeros(len(reps)) + np.linspace(-0.3, 0.3, len(reps)), "o", color=palette[1], markersize=4,
+                label="Sin una entidad")
+        far = reps.iloc[[0, -1]] if len(reps) > 1 else reps  # the lowest and the highest: opposite ends, no overlap
+        for f in far.itertuples():
+            y = -0.3 + 0.6 * int(f.Index) / max(1, len(reps) - 1)
+            ax.annotate(state_names.get(str(f.state_code), str(f.state_code)), (f.irr, y), xytext=(0, 7),
+                        textcoords="offset points", ha="center", fontsize=9)
+        _log_axis(ax)
+        ax.set_yticks([])
+        ax.set_ylim(-0.6, 0.7)
+        panel_title(ax, k, wrap(term_labels.get(term, term), 40))
+    for k in range(len(terms), nrow * ncol):
+        axes[k // ncol][k % ncol].set_axis_off()
+    legend_below(axes[-1][0], ncol=3)
+    fig.supxlabel("Razón de tasas de incidencia (escala logarítmica)")
+    fig.tight_layout()
+    return fig
