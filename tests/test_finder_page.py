@@ -86,7 +86,8 @@ def test_compression_tells_apart_labels_that_end_alike():
     labels = ["Juárez (Chis.)", "Benito Juárez (Chis.)", "Benito Juárez (Q. Roo)"]
     pattern = fp.label_pattern(labels)
     pos = {s: i for i, s in enumerate(labels)}
-    reason = "Socia de 2 municipios de perfil parecido: Benito Juárez (Chis.), Juárez (Chis.); hermanada con 3 municipios de México."
+    reason = ("Socia de 2 municipios de perfil parecido: Benito Juárez (Chis.), Juárez (Chis.); "
+              "hermanada con 3 municipios de México.")
     template = fp.compress_reason(reason, pattern, pos)
     assert "@1, @0" in template
     assert "Juárez" not in template
