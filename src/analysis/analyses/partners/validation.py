@@ -272,10 +272,12 @@ def bootstrap(ranks: pd.DataFrame, seed: int, n_boot: int = 2000, top: int = 10)
     model = sums["modelo"][0]
     for b in BASELINES:
         base = sums[b][0]
-        ratio = model[draws].sum(axis=1) / np.maximum(base[draws].sum(axis=1), 1e-12)
+        num, den = model[draws].sum(axis=1), base[draws].sum(axis=1)
+        ratio = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.inf)  # a draw without any hit of the rule
+        low, high = (float(np.quantile(ratio, q)) for q in (0.025, 0.975))
         rows.append({"method": f"cociente modelo/{b}", "links": len(ranks), "municipalities": len(uniq),
                      "hit_at_10": model.sum() / base.sum() if base.sum() else np.nan,
-                     "hit_low": np.quantile(ratio, 0.025), "hit_high": np.quantile(ratio, 0.975),
+                     "hit_low": low if np.isfinite(low) else np.nan, "hit_high": high if np.isfinite(high) else np.nan,
                      "reachable_share": reach})
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS).round(4)
 
