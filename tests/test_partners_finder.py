@@ -192,7 +192,8 @@ def project(tmp_path, monkeypatch, weights):
     monkeypatch.setattr(cli_partners, "profiles_or_build", lambda: prof)
     monkeypatch.setattr(cli_partners, "covariates_or_build", lambda: covariates(munis))
     monkeypatch.setattr(cli_partners, "load_airports", lambda: (None, None))
-    monkeypatch.setattr(cli_partners.fo, "read_curated", lambda *_a, **_k: REGIONS)
+    REGIONS.to_csv(tmp_path / "country_regions.csv", index=False)
+    monkeypatch.setattr(cli_partners.fo, "COUNTRY_REGIONS_CSV", tmp_path / "country_regions.csv")
     return processed
 
 
