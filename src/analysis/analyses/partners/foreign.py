@@ -571,9 +571,11 @@ class ForeignFinder:
             return f"ciudad de {int(self.cities.partner_pop.iloc[p]):,} habitantes"
         if f == "size_gap" and not self.pop_missing[p] and abs(self.m_logpop[i] - self.p_logpop[p]) < 0.5:
             return "de tamaño parecido al del municipio"
-        if f == "size_product" and not self.pop_missing[p] and np.isfinite(self.m_logpop[i]) \
-                and (self.m_logpop[i] - 4.0) * (self.p_logpop[p] - 5.0) > 0:
-            return "ciudad grande para un municipio grande" if self.p_logpop[p] > 5 else "ciudad pequeña, como el municipio"
+        if f == "size_product" and not self.pop_missing[p] and np.isfinite(self.m_logpop[i]):
+            if self.m_logpop[i] >= 5.0 and self.p_logpop[p] >= 5.5:  # 100,000 and 316,000 inhabitants or more
+                return "ciudad grande para un municipio grande"
+            if self.m_logpop[i] < 4.5 and self.p_logpop[p] < 5.0:  # under 31,600 and 100,000 inhabitants
+                return "ciudad pequeña, como el municipio"
         if f == "country_own" and parts["C_i"][self.country_idx[p]] > 0:
             n = int(parts["C_i"][self.country_idx[p]])
             return f"en {country}, donde el municipio ya tiene {count_phrase(n, 'socia', 'socias')}"
