@@ -274,7 +274,10 @@ def bootstrap(ranks: pd.DataFrame, seed: int, n_boot: int = 2000, top: int = 10)
         base = sums[b][0]
         num, den = model[draws].sum(axis=1), base[draws].sum(axis=1)
         ratio = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.inf)  # a draw without any hit of the rule
-        low, high = (float(np.quantile(ratio, q)) for q in (0.025, 0.975))
+        if np.isfinite(ratio).all():
+            low, high = (float(np.quantile(ratio, q)) for q in (0.025, 0.975))
+        else:  # no interpolation next to an infinite draw
+            low, high = (float(np.quantile(ratio, q, method="inverted_cdf")) for q in (0.025, 0.975))
         rows.append({"method": f"cociente modelo/{b}", "links": len(ranks), "municipalities": len(uniq),
                      "hit_at_10": model.sum() / base.sum() if base.sum() else np.nan,
                      "hit_low": low if np.isfinite(low) else np.nan, "hit_high": high if np.isfinite(high) else np.nan,
