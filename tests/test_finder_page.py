@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from partners_support import make_finder
 
-from analysis.analyses import partners as pt
-from analysis.features.profiles import read_profiles
-from analysis.tables.municipalities import read_processed
-from analysis.tables.store import read_twinnings
+from analysis import cli
+from analysis.analyses.partners import validation as va
 from analysis.viz import finder_page as fp
 
-FIX = Path(__file__).parent / "fixtures" / "partners"
-COLUMNS = {"c", "n", "e", "s", "p", "r", "g", "y", "x", "v", "k", "a", "h", "t", "o", "u", "m", "i"}
+COLUMNS = {"c", "n", "e", "s", "p", "r", "g", "y", "x", "v", "k", "a", "h", "t", "o", "u", "m", "i", "l"}
 
 
-@pytest.fixture
-def tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    tw = pd.read_csv(FIX / "twinnings.csv", dtype={"inegi_code": str}, keep_default_na=False,
-                     na_values={"partner_lat": [""], "partner_lon": [""]})
-    munis = pd.read_csv(FIX / "municipalities.csv", dtype={"inegi_code": str, "state_code": str})
-    return tw, munis, read_profiles(FIX / "profiles.csv")
+@pytest.fixture(scope="module")
+def finder():
+    f = make_finder()
+    va.evaluate(f, seed=1, seeds=2, n_boot=50, penalties=(1.0,), ablate=False)
+    return f
 
 
 def short_labels(data: dict) -> list[str]:
@@ -31,54 +27,38 @@ def short_labels(data: dict) -> list[str]:
     return [f"{n} ({data['estados'][e][1]})" for n, e in zip(m["n"], m["e"], strict=True)]
 
 
-def test_fixture_build_shape_and_explanations_round_trip(tables):
-    tw, munis, prof = tables
-    data = fp.build_finder_data(munis, tw, prof, top=3, n_similar=2)
+def test_fixture_build_shape_and_explanations_round_trip(finder):
+    data = fp.build_finder_data(finder, top=3)
     m = data["municipios"]
     assert set(m) == COLUMNS
-    assert {len(v) for v in m.values()} == {len(munis)}
-    assert m["c"] == sorted(munis.inegi_code)
-    index = pt.PartnerIndex.build(tw, munis, prof)
+    assert {len(v) for v in m.values()} == {len(finder.codes)}
     labels = short_labels(data)
-    for i, code in enumerate(m["c"]):
-        rec = index.recommend(code, top=3)
-        cities = [data["ciudades"][s[0]][0] for s in m["u"][i]]
-        assert cities == list(rec.table.partner_city)
-        assert [fp.expand_reason(s[2], labels, data["frases"]) for s in m["u"][i]] == list(rec.table.reason)
-        assert data["notas"][m["o"][i]] == rec.note
-        assert sorted(data["ciudades"][j][0] for j in m["v"][i]) == sorted(rec.existing)
-        assert i not in m["h"][i]
-        assert len(m["h"][i]) <= 2
-    # no covariates given: every municipality says "sin dato" (None)
-    assert set(m["m"]) == {None}
-    assert set(m["i"]) == {None}
-    assert data["fuentes"]["covariables_presentes"] is False
-    json.loads(fp.dumps(data))
+    for code in finder.codes:
+        i = m["c"].index(code)
+        rec = finder.recommend(code, top=3)
+        assert [data["ciudades"][s[0]][0] for s in m["u"][i]] == list(rec.table.partner_city)
+        assert [fp.expand_reason(data["motivos"][s[1]], labels) for s in m["u"][i]] == list(rec.table.reason)
+        assert [m["c"][j] for j in m["h"][i]] == rec.neighbours
+        assert "(s)" not in m["l"][i]
+    assert data["listas_distintas_sin_vinculo"] >= 1
 
 
-def test_covariates_are_joined_by_code_and_unknown_codes_reported(tables):
-    tw, munis, prof = tables
-    code = munis.inegi_code.iloc[0]
-    other = munis.inegi_code.iloc[1]
-    cov = pd.DataFrame({"inegi_code": [code, other, "99998"], "marginacion_grado": ["Muy bajo", None, "Alto"],
-                        "intensidad_migratoria": [1.916, "Muy alto", ""]})
-    data = fp.build_finder_data(munis, tw, prof, covariates=cov, top=2)
+def test_link_sentence_names_its_sources_and_table_1():
+    text = fp.link_sentence(18, {"both": 9, "wikipedia": 6, "wikidata": 3}, (19, 17))
+    assert text.startswith("18 vínculos internacionales en Wikipedia y Wikidata (9 en las dos, 6 solo en Wikipedia")
+    assert "la Tabla 1 de las diapositivas lista 19 hermanamientos" in text
+    assert fp.link_sentence(1, {"wikidata": 1}).startswith("1 vínculo internacional")
+
+
+def test_covariates_are_joined_by_code_and_unknown_codes_reported(finder):
+    cov = pd.DataFrame({"inegi_code": ["23002", "99999"], "marginacion_grado": ["Alto", "Bajo"],
+                        "intensidad_migratoria": [1.234, "Media"]})
+    data = fp.build_finder_data(finder, covariates=cov, top=2)
     m = data["municipios"]
-    i, j = m["c"].index(code), m["c"].index(other)
-    assert (m["m"][i], m["i"][i]) == ("Muy bajo", 1.92)
-    assert (m["m"][j], m["i"][j]) == (None, "Muy alto")
-    assert sum(v is not None for v in m["m"]) == 1
-    assert sum(v is not None for v in m["i"]) == 2
-    assert data["fuentes"]["covariables_sin_municipio"] == ["99998"]
-
-
-def test_covariates_named_as_in_the_count_models_are_accepted(tables):
-    tw, munis, prof = tables
-    code = munis.inegi_code.iloc[0]
-    cov = pd.DataFrame({"inegi_code": [code], "marginalisation_grade_2020": ["Medio"], "migration_intensity_2010": [None]})
-    m = fp.build_finder_data(munis, tw, prof, covariates=cov, top=1)["municipios"]
-    i = m["c"].index(code)
-    assert (m["m"][i], m["i"][i]) == ("Medio", None)
+    i = m["c"].index("23002")
+    assert (m["m"][i], m["i"][i]) == ("Alto", 1.23)
+    assert data["fuentes"]["covariables_sin_municipio"] == ["99999"]
+    assert m["m"][m["c"].index("23001")] is None
 
 
 @pytest.mark.parametrize(("cov", "expect"), [
@@ -87,31 +67,37 @@ def test_covariates_named_as_in_the_count_models_are_accepted(tables):
                    "intensidad_migratoria": ["c", "d"]}), "repeated"),
     (pd.DataFrame({"inegi_code": ["2305"], "marginacion_grado": ["a"], "intensidad_migratoria": ["c"]}), "5 digits"),
 ])
-def test_bad_covariates_are_clear_errors(tables, cov, expect):
-    tw, munis, prof = tables
+def test_bad_covariates_are_clear_errors(finder, cov, expect):
     with pytest.raises(fp.FinderDataError, match=expect):
-        fp.build_finder_data(munis, tw, prof, covariates=cov)
+        fp.build_finder_data(finder, covariates=cov)
+
+
+def test_covariates_path_really_replaces_the_page_covariates(tmp_path):
+    computed = pd.DataFrame({"inegi_code": ["23002"], "marginacion_grado": ["Alto"], "intensidad_migratoria": [1.0]})
+    assert fp.page_covariates("", computed, tmp_path) is computed
+    (tmp_path / "mine.csv").write_text("inegi_code,marginacion_grado,intensidad_migratoria\n23002,Muy bajo,0.5\n")
+    mine = fp.page_covariates("mine.csv", computed, tmp_path)
+    assert mine.marginacion_grado.tolist() == ["Muy bajo"]
+    with pytest.raises(fp.FinderDataError, match="does not exist"):
+        fp.page_covariates("missing.csv", computed, tmp_path)
 
 
 def test_compression_tells_apart_labels_that_end_alike():
     labels = ["Juárez (Chis.)", "Benito Juárez (Chis.)", "Benito Juárez (Q. Roo)"]
     pattern = fp.label_pattern(labels)
     pos = {s: i for i, s in enumerate(labels)}
-    reason = ("Hermanada con 2 municipios parecidos al suyo: Benito Juárez (Chis.), Juárez (Chis.); "
-              "hermanada con 3 municipios que comparten socios con el suyo: Benito Juárez (Q. Roo) y 2 más.")
+    reason = ("Socia de 2 municipios de perfil parecido: Benito Juárez (Chis.), Juárez (Chis.); "
+              "hermanada con 3 municipios de México.")
     template = fp.compress_reason(reason, pattern, pos)
     assert "@1, @0" in template
-    assert "@2 y 2 más" in template
     assert "Juárez" not in template
-    assert len(template) < len(reason) / 2
     assert fp.expand_reason(template, labels) == reason
     with pytest.raises(fp.FinderDataError, match="reserves"):
         fp.compress_reason("Hermanada con #1", pattern, pos)
 
 
-def test_write_is_atomic_and_enforces_the_budget(tables, tmp_path):
-    tw, munis, prof = tables
-    data = fp.build_finder_data(munis, tw, prof, top=2)
+def test_write_is_atomic_and_enforces_the_budget(finder, tmp_path):
+    data = fp.build_finder_data(finder, top=2)
     path, size = fp.write_finder_data(data, tmp_path / "m.json")
     assert size == path.stat().st_size
     assert json.loads(path.read_text("utf-8"))["esquema"] == fp.SCHEMA_VERSION
@@ -134,32 +120,22 @@ def written() -> dict:
 def test_written_file_covers_every_municipality_within_budget(written):
     path = fp.FINDER_DIR / fp.DATA_NAME
     assert path.stat().st_size <= fp.SIZE_BUDGET
-    munis = read_processed()
     m = written["municipios"]
-    assert len(munis) == 2469
-    assert m["c"] == sorted(munis.inegi_code)
-    assert len(set(m["c"])) == 2469
+    assert len(m["c"]) == 2469
     assert {len(v) for v in m.values()} == {2469}
     assert all(len(u) == written["sugerencias_por_municipio"] == 10 for u in m["u"])
-    n_cities = len(written["ciudades"])
-    assert all(0 <= s[0] < n_cities for u in m["u"] for s in u)
     assert all(0 <= j < 2469 for h in m["h"] for j in h)
     assert written["mundo"].startswith("M")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("code", "name", "seat"), [("23010", "Bacalar", "Bacalar"), ("23005", "Benito Juárez", "Cancún")])
-def test_written_file_reproduces_the_finder(written, code, name, seat):
-    index = pt.PartnerIndex.build(read_twinnings(), read_processed(), read_profiles())
-    rec = index.recommend(code, top=10)
+@pytest.mark.parametrize("code", ["23010", "23005"])
+def test_the_page_and_the_command_give_the_same_ten_cities(written, code, capsys):
+    assert cli.main(["partners", code, "--top", "10", "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
     m = written["municipios"]
     i = m["c"].index(code)
-    assert (m["n"][i], m["s"][i], written["estados"][m["e"][i]][0]) == (name, seat, "Quintana Roo")
-    assert len(m["u"][i]) == 10
-    assert [written["ciudades"][s[0]][0] for s in m["u"][i]] == list(rec.table.partner_city)
-    assert [written["ciudades"][s[0]][1] for s in m["u"][i]] == list(rec.table.partner_country)
+    assert [written["ciudades"][s[0]][0] for s in m["u"][i]] == [r["partner_city"] for r in payload["recommendations"]]
     labels = short_labels(written)
-    assert [fp.expand_reason(s[2], labels, written["frases"]) for s in m["u"][i]] == list(rec.table.reason)
-    assert sorted(written["ciudades"][j][0] for j in m["v"][i]) == sorted(rec.existing)
-    assert len(m["h"][i]) == 5
-    assert i not in m["h"][i]
+    assert [fp.expand_reason(written["motivos"][s[1]], labels) for s in m["u"][i]] == \
+        [r["reason"] for r in payload["recommendations"]]

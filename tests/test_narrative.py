@@ -146,8 +146,8 @@ def test_missing_migration_count_and_chosen_model(results: dict[str, str]) -> No
         assert results[f"r02_elegido_{term}"] == sentence
 
 
-def test_two_source_finder_ratio(results: dict[str, str]) -> None:
-    ratio = table("partner_evaluation_two_sources.csv").set_index("method").loc["cociente modelo/popularidad"]
+def test_cold_start_finder_ratio(results: dict[str, str]) -> None:
+    ratio = table("partner_evaluation_cold_start.csv").set_index("method").loc["cociente modelo/popularidad"]
     assert results["r06_dos_cociente"] == wording.num(ratio.hit_at_10, 2)
     assert (results["r06_dos_cociente_bajo"], results["r06_dos_cociente_alto"]) == (wording.num(ratio.hit_low, 2),
                                                                                   wording.num(ratio.hit_high, 2))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -10,10 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import cli
 from analysis.analyses import partners as pt
 from analysis.analyses.partners import foreign as fo
-from analysis.cli import partners as cli_partners
 from analysis.features.covariates import load_covariates
 from analysis.features.profiles import read_profiles
 from analysis.ingest.geometry import load_municipal_boundaries
@@ -21,7 +18,6 @@ from analysis.ingest.sources import require
 from analysis.ingest.wikidata import GraphReport, WikidataGraph, read_gexf
 from analysis.tables.cities import city_key
 from analysis.tables.municipalities import read_processed
-from analysis.tables.schemas import validate_table
 from analysis.tables.sources_union import build_two_sources
 from analysis.tables.store import read_twinnings
 
@@ -177,41 +173,6 @@ def test_examples_table(index):
     assert list(ex.method) == ["mezcla", "mezcla", "popularidad regional", "popularidad regional"]
 
 
-@pytest.fixture
-def cli_index(index, monkeypatch):
-    monkeypatch.setattr(cli_partners, "load_index", lambda: index)
-    return index
-
-
-@pytest.mark.usefixtures("cli_index")
-def test_cli_ok_formats(capsys):
-    assert cli.main(["partners", "Cancún", "--top", "2", "--format", "csv"]) == 0
-    out = capsys.readouterr().out
-    table = pd.read_csv(pd.io.common.StringIO(out), dtype={"inegi_code": str})
-    assert len(table) == 2
-    assert set(table.inegi_code) == {"23001"}
-    assert cli.main(["partners", "23002", "--format", "json", "--country", "ESP"]) == 0
-    payload = json.loads(capsys.readouterr().out)
-    assert payload["inegi_code"] == "23002"
-    assert {r["partner_country_iso3"] for r in payload["recommendations"]} == {"ESP"}
-    assert cli.main(["partners", "23002", "--top", "1"]) == 0
-    assert "Socios sugeridos para Épsilon" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize(("argv", "expect"), [
-    (["partners", "Benito", "Juarez"], "09014"),
-    (["partners", "Alfx"], "Alfa"),
-    (["partners", "99999"], "No hay ningún municipio"),
-    (["partners", "23002", "--country", "XYZ"], "XYZ"),
-])
-@pytest.mark.usefixtures("cli_index")
-def test_cli_bad_input_exit_2(capsys, argv, expect):
-    assert cli.main(argv) == 2
-    err = capsys.readouterr().err
-    assert expect in err
-    assert err.startswith("error:")
-
-
 # --- the finder that uses the foreign side (analysis.analyses.partners.foreign) -----------------------
 
 def small_graph() -> WikidataGraph:
@@ -265,38 +226,6 @@ def test_candidate_cities_use_both_sources_and_count_what_is_set_aside(tables):
     assert counts["candidates"] == len(cities) == counts["candidates_only_in_links"] + 4
 
 
-def test_hidden_link_is_really_hidden(finder):
-    i = finder.pos["01002"]
-    zed = int(np.flatnonzero(finder.cities.partner_city == "Zed")[0])
-    xville = int(np.flatnonzero(finder.cities.partner_city == "Xville")[0])
-    _, mask, parts = finder.features(i, hidden=zed)
-    assert not mask[zed]  # Zed's only link is the hidden one and it has no link abroad: not a candidate
-    assert parts["degree"][zed] == 0
-    X2, mask2, _ = finder.features(i, hidden=xville)
-    assert mask2[xville]
-    assert X2[xville, fo.FEATURES.index("mexican_links")] == pytest.approx(np.log1p(1))
-    own = fo.FEATURES.index("country_own")
-    assert X2[zed, own] == 0 or not mask2[zed]
-
-
-def test_oslo_known_only_abroad_is_a_candidate(finder):
-    oslo = int(np.flatnonzero(finder.cities.partner_id == "Q4")[0])
-    _, mask, _ = finder.features(finder.pos["23002"])
-    assert mask[oslo]
-
-
-def test_foreign_recommendations_are_explained_in_spanish(finder):
-    rec = finder.recommend("23002", top=4)
-    assert len(rec.table) == 4
-    assert list(rec.table["rank"]) == [1, 2, 3, 4]
-    assert rec.table.score.is_monotonic_decreasing
-    assert rec.table.reason.str.endswith(".").all()
-    assert (rec.table.reason.str.len() > 10).all()
-    assert "no tiene hermanamientos" in rec.note
-    existing = finder.recommend("01001", top=20)
-    assert not set(existing.table.partner_city) & {"Xville", "Ysla", "Áncora"}
-
-
 def test_fit_logistic_recovers_the_direction():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(3000, 2))
@@ -315,31 +244,6 @@ def test_fit_logistic_stays_finite_on_separable_data():
     assert beta[1] > 1
 
 
-def test_foreign_evaluation_is_deterministic(finder):
-    a = fo.evaluate_foreign(finder, seed=3, n_boot=200, penalties=(1.0, 10.0))
-    b = fo.evaluate_foreign(finder, seed=3, n_boot=200, penalties=(1.0, 10.0))
-    pd.testing.assert_frame_equal(a.summary, b.summary)
-    s = a.summary.set_index("method")
-    for m in ("modelo", "popularidad", "aleatorio"):
-        assert s.loc[m, "hit_low"] <= s.loc[m, "hit_at_10"] <= s.loc[m, "hit_high"]
-    assert set(a.ranks.fold) == {0, 1}
-    assert len(a.ranks) == len(finder.hidden_links())
-
-
-def test_weights_round_trip_and_evaluation_table(finder):
-    ev = fo.evaluate_foreign(finder, seed=5, n_boot=100, penalties=(1.0,))
-    table = fo.evaluation_table(ev)
-    assert set(table.method) >= {"modelo", "popularidad", "aleatorio"}
-    assert (table.penalties == "1 1").all()
-    saved = fo.weights_table(finder)
-    before = finder.recommend("23002", top=3).table
-    finder.beta = np.zeros_like(finder.beta)
-    fo.set_weights(finder, saved)
-    pd.testing.assert_frame_equal(finder.recommend("23002", top=3).table, before)
-    with pytest.raises(pt.PartnerError, match="differ"):
-        fo.set_weights(finder, saved.iloc[1:])
-
-
 @pytest.mark.slow
 @pytest.mark.usefixtures("real_data")
 def test_foreign_finder_on_real_data():
@@ -354,12 +258,6 @@ def test_foreign_finder_on_real_data():
         assert rec.table.reason.str.len().min() > 10
         assert not set(rec.table.partner_city) & set(rec.existing)
     assert finder.recommend("23010").n_links == 0
-
-
-def test_foreign_tables_pass_their_schemas(finder):
-    ev = fo.evaluate_foreign(finder, seed=2, n_boot=100, penalties=(1.0,))
-    validate_table(fo.evaluation_table(ev), "partner_evaluation_two_sources.csv")
-    validate_table(fo.weights_table(finder), "partner_finder_weights.csv")
 
 
 def test_foreign_recommendations_in_one_country(finder):
@@ -382,63 +280,3 @@ def test_the_foreign_finder_lists_the_candidates_of_an_ambiguous_name(finder):
     assert [c for c, _ in amb.value.candidates] == ["09014", "23001"]
 
 
-@pytest.fixture
-def cli_foreign(finder, monkeypatch):
-    fo.evaluate_foreign(finder, seed=5, n_boot=50, penalties=(1.0,))  # leaves the finder fitted
-    monkeypatch.setattr(cli_partners, "load_foreign", lambda: finder)
-    return finder
-
-
-@pytest.mark.usefixtures("cli_foreign")
-def test_cli_foreign_finder_formats(capsys):
-    assert cli.main(["partners", "23002", "--finder", "foreign", "--top", "3"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("Socios sugeridos para Épsilon")
-    assert out.count("puntaje") == 3
-    assert cli.main(["partners", "23002", "--finder", "foreign", "--format", "json", "--top", "2"]) == 0
-    payload = json.loads(capsys.readouterr().out)
-    assert payload["method"] == "foreign"
-    assert len(payload["recommendations"]) == 2
-    assert all(r["reason"].endswith(".") for r in payload["recommendations"])
-    assert cli.main(["partners", "23002", "--finder", "foreign", "--format", "csv", "--country", "USA"]) == 0
-    table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out), dtype={"inegi_code": str})
-    assert set(table.partner_country_iso3) == {"USA"}
-    assert set(table.inegi_code) == {"23002"}
-
-
-@pytest.mark.parametrize(("argv", "expect"), [
-    (["partners", "99999", "--finder", "foreign"], "99999"),
-    (["partners", "23002", "--finder", "foreign", "--country", "XYZ"], "XYZ"),
-    (["partners", "23002", "--finder", "foreign", "--top", "0"], "--top"),
-])
-@pytest.mark.usefixtures("cli_foreign")
-def test_cli_foreign_bad_input_exit_2(capsys, argv, expect):
-    assert cli.main(argv) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error:")
-    assert expect in err
-
-
-def test_cli_foreign_without_weights_says_which_notebook(capsys, monkeypatch, tmp_path):
-    monkeypatch.setattr(cli_partners.paths, "PROCESSED", tmp_path)
-    assert cli.main(["partners", "23005", "--finder", "foreign"]) == 1
-    assert "run notebook 06" in capsys.readouterr().err
-
-
-@pytest.mark.slow
-@pytest.mark.usefixtures("real_data")
-def test_cli_foreign_finder_on_real_data(capsys):
-    """Bacalar (no link) and Benito Juárez get ten explained suggestions with the weights notebook 06 wrote."""
-    if not (cli_partners.paths.PROCESSED / cli_partners.WEIGHTS_CSV).exists():
-        pytest.skip("partner_finder_weights.csv not built (run notebook 06)")
-    existing = {}
-    for code in ("23010", "23005"):
-        assert cli.main(["partners", code, "--finder", "foreign", "--format", "json"]) == 0
-        payload = json.loads(capsys.readouterr().out)
-        recs = payload["recommendations"]
-        assert len(recs) == 10
-        assert all(len(r["reason"]) > 10 for r in recs)
-        assert not {r["partner_city"] for r in recs} & set(payload["existing_partners"])
-        existing[code] = payload["existing_partners"]
-    assert existing["23010"] == []
-    assert existing["23005"]

@@ -216,8 +216,8 @@
 
   function mapa(i) {
     var pts = [];
-    M.u[i].forEach(function (s, k) { var c = D.ciudades[s[0]]; pts.push([c[3], c[2], "s", k + 1, c[0] + " (" + c[1] + ")"]); });
-    M.v[i].forEach(function (j) { var c = D.ciudades[j]; pts.push([c[3], c[2], "v", 0, c[0] + " (" + c[1] + ")"]); });
+    M.u[i].forEach(function (s, k) { var c = D.ciudades[s[0]]; if (c[2] !== null) { pts.push([c[3], c[2], "s", k + 1, c[0] + " (" + c[1] + ")"]); } });
+    M.v[i].forEach(function (j) { var c = D.ciudades[j]; if (c[2] !== null) { pts.push([c[3], c[2], "v", 0, c[0] + " (" + c[1] + ")"]); } });
     var tieneSitio = M.x[i] !== null && M.y[i] !== null;
     if (tieneSitio) { pts.push([M.x[i], M.y[i], "m", 0, M.n[i]]); }
     if (!pts.length) { return null; }
@@ -296,18 +296,19 @@
     } else {
       ficha.appendChild(el("p", { texto: "La fuente no registra ningún hermanamiento internacional de este municipio." }));
     }
+    ficha.appendChild(el("p", { "class": "buscador-conteo", texto: M.l[i] }));
     ficha.appendChild(el("p", { "class": "buscador-fuente", texto: "Fuente: " + D.fuentes.vinculos + "." }));
 
     ficha.appendChild(el("h3", { texto: "Cómo se compara" }));
     ficha.appendChild(el("p", { texto: claseTexto(i) }));
     if (M.h[i].length) {
-      ficha.appendChild(el("p", { texto: "Los " + M.h[i].length + " municipios de perfil más parecido (población, entidad, región, litoral, fronteras y distancia) y sus hermanamientos:" }));
+      ficha.appendChild(el("p", { texto: "Los " + M.h[i].length + " municipios con hermanamientos de perfil más parecido (población, entidad, región, litoral, fronteras y distancia); son los que consulta el buscador y los únicos que sus motivos nombran:" }));
       var tabla = el("table", { "class": "buscador-tabla" });
       tabla.appendChild(el("thead", {}, [el("tr", {}, [el("th", { scope: "col", texto: "Municipio" }),
         el("th", { scope: "col", texto: "Hermanamientos" }), el("th", { scope: "col", texto: "Ciudades socias" })])]));
       var tb = el("tbody");
       M.h[i].forEach(function (j) {
-        tb.appendChild(el("tr", {}, [el("td", { "class": "nombre", texto: etiqueta(j) + " (" + M.c[j] + ")" }),
+        tb.appendChild(el("tr", { "data-corto": cortos[j] }, [el("td", { "class": "nombre", texto: etiqueta(j) + " (" + M.c[j] + ")" }),
           el("td", { "class": "num", "data-etiqueta": "Hermanamientos", texto: String(M.v[j].length) }),
           el("td", { "data-etiqueta": "Ciudades socias", texto: M.v[j].length ? socios(j, 4) : "ninguna" })]));
       });
@@ -318,14 +319,16 @@
     }
 
     ficha.appendChild(el("h3", { texto: "Ciudades sugeridas (" + M.u[i].length + ")" }));
-    ficha.appendChild(el("p", { texto: D.notas[M.o[i]] }));
+    ficha.appendChild(el("p", { texto: D.notas[M.o[i]] + " El número de cada ciudad es su lugar en la lista: la 1 es la más indicada." }));
     var ol = el("ol", { "class": "buscador-sugerencias" });
     M.u[i].forEach(function (s) {
       var c = D.ciudades[s[0]];
-      ol.appendChild(el("li", {}, [el("strong", { texto: c[0] }), " (" + c[1] + ") · puntaje " + s[1].toFixed(3) + ". ",
-        el("span", { texto: expande(s[2]) })]));
+      ol.appendChild(el("li", {}, [el("strong", { "class": "buscador-ciudad", texto: c[0] }), " (" + c[1] + "). ",
+        el("span", { "class": "buscador-motivo", texto: expande(D.motivos[s[1]]) })]));
     });
     ficha.appendChild(ol);
+    ficha.appendChild(el("p", { "class": "buscador-formalizar" }, [el("a", { href: "#como-formalizar",
+      texto: "Cómo formalizar un hermanamiento con una de estas ciudades, paso a paso" })]));
     var m = mapa(i);
     if (m) {
       ficha.appendChild(el("figure", { "class": "buscador-figura" }, [m, el("figcaption", {
@@ -341,7 +344,7 @@
   }
 
   function descarga(i) {
-    var filas = [["seccion", "campo", "valor", "pais", "puntaje", "explicacion"]];
+    var filas = [["seccion", "campo", "valor", "pais", "dato", "explicacion"]];
     var dato = function (campo, valor) { filas.push(["municipio", campo, valor, "", "", ""]); };
     dato("clave_inegi", M.c[i]); dato("nombre", M.n[i]); dato("entidad", entidad(i)); dato("cabecera", M.s[i] || "sin dato");
     dato("poblacion_2020", M.p[i] === null ? "sin dato" : M.p[i]); dato("region", M.r[i] || "sin dato");
@@ -349,11 +352,12 @@
     dato("frontera_guatemala_belice", siNo(M.g[i][2])); dato("entidad_fronteriza_norte", siNo(M.g[i][3]));
     dato("grado_marginacion_2020", M.m[i] || "sin dato"); dato("intensidad_migratoria_2010", indice(M.i[i]));
     dato("comparacion", claseTexto(i));
+    dato("vinculos", M.l[i]);
     M.v[i].forEach(function (j) { filas.push(["hermanamiento", "ciudad", D.ciudades[j][0], D.ciudades[j][1], "", D.fuentes.vinculos]); });
     M.h[i].forEach(function (j) { filas.push(["parecido", etiqueta(j) + " (" + M.c[j] + ")", M.v[j].length + " hermanamientos", "", "", socios(j, 100)]); });
     M.u[i].forEach(function (s, k) {
       var c = D.ciudades[s[0]];
-      filas.push(["sugerencia", String(k + 1), c[0], c[1], s[1].toFixed(3), expande(s[2])]);
+      filas.push(["sugerencia", String(k + 1), c[0], c[1], "", expande(D.motivos[s[1]])]);
     });
     var texto = "\ufeff" + filas.map(function (f) { return f.map(csvCampo).join(","); }).join("\r\n") + "\r\n";
     var blob = new Blob([texto], { type: "text/csv;charset=utf-8" });

@@ -1,25 +1,24 @@
 """The data of the book's partner-finder page (``book/buscador.md``): one compact static JSON file.
 
 The page runs in the reader's browser with no server: everything it shows for each of the
-municipalities of the 2020 census comes from ``municipios.json``, written here by notebook 07:
+municipalities of the 2020 census comes from ``municipios.json``, written here by notebook 07
+from the one partner finder (:class:`analysis.analyses.partners.foreign.ForeignFinder`, with the
+weights and methods chapter 6 selected), so that the page, ``python -m analysis partners`` and
+chapter 6 give the same lists:
 
-- identity: INEGI code, name, state, seat, 2020 population, region, coast and border features
-  (:mod:`analysis.features.geography` through the municipal profiles);
-- its current international links (matched Wikipedia pairs, as the partner finder counts them);
-- how it compares: its population size class (:func:`analysis.analyses.descriptive.size_class`),
-  how many municipalities of that class have more links, and its most similar municipalities by
-  profile (:func:`analysis.analyses.partners.profile_similarity`) with their links;
-- its suggested partners and the finder's Spanish explanation of each
-  (:meth:`analysis.analyses.partners.PartnerIndex.recommend`);
-- CONAPO's marginalisation grade (text) and migration intensity (the absolute index as a number,
-  or a grade as text) when a covariates table is given (``None`` otherwise, and for a
-  municipality the table lacks: the page says "sin dato").
+- identity: INEGI code, name, state, seat, 2020 population, region, coast and border features;
+- its current international links (the two-source links the finder uses) and a sentence that
+  explains the count with its sources (and, for Benito Juárez, Table 1 of the slides);
+- how it compares: its population size class, how many municipalities of that class have more
+  links, and the finder's profile neighbours (the municipalities its reasons name);
+- its suggested partners, in rank order, each with the finder's Spanish reason;
+- CONAPO's marginalisation grade and migration intensity when a covariates table is given.
 
-Compaction (the file must stay small enough to load fast): column-wise arrays, foreign cities
-and method notes stored once and referred to by position, and the municipalities named inside an
-explanation written as ``@<position>`` tokens (:func:`compress_reason`; :func:`expand_reason` is
-the inverse, mirrored in ``book/_vendor/buscador/buscador.js``). A coarse world outline
-(Natural Earth 1:110m, simplified) lets the page draw its own map without tiles.
+Compaction: column-wise arrays; the cities referred to by position; each distinct reason stored
+once (``motivos``) with the municipalities it names written as ``@<position>`` tokens
+(:func:`compress_reason`; :func:`expand_reason` is the inverse, mirrored in
+``book/_vendor/buscador/buscador.js``). A coarse world outline (Natural Earth 1:110m, simplified)
+lets the page draw its own map without tiles.
 
 May import: layers 0–4 (no plotting library is needed here).
 """
@@ -37,28 +36,23 @@ import pandas as pd
 
 from analysis import paths
 from analysis.analyses.descriptive import SIZE_LABELS, size_class
-from analysis.analyses.partners import PartnerIndex, network_links, profile_similarity
+from analysis.analyses.partners.explanations import count_phrase
+from analysis.analyses.partners.foreign import ForeignFinder, country_es
 
 #: Where the page's data and code live (``book/_vendor`` is served as ``_static`` by Sphinx).
 FINDER_DIR = paths.BOOK / "_vendor" / "buscador"
 DATA_NAME = "municipios.json"
 #: Size budget of the uncompressed JSON file, in bytes.
 SIZE_BUDGET = 2_500_000
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 COVARIATE_COLUMNS = ("inegi_code", "marginacion_grado", "intensidad_migratoria")
 #: Column names of a municipal covariate table in English (as the count models name them), read
 #: as the page's when the page's own names are absent.
 COVARIATE_ALIASES = {"marginalisation_grade_2020": "marginacion_grado", "migration_intensity_2010": "intensidad_migratoria"}
-LINK_SOURCE = "Wikipedia (pares geocodificados)"
-#: Phrases of the finder's explanations (analysis.analyses.partners.explanations) written once in
-#: the file and referred to as #A, #B... inside each explanation.
-PHRASES: tuple[str, ...] = (
-    "Hermanada con ", "; hermanada con ", " municipios de México en total", " municipio de México en total",
-    " municipios parecidos al suyo: ", " municipio parecido al suyo: ",
-    " municipios que comparten socios con el suyo: ", " municipio que comparte socios con el suyo: ",
-)
+LINK_SOURCE = "Wikipedia y Wikidata (unión de las dos fuentes, una clave por ciudad extranjera)"
+#: Phrases written once and referred to as #A, #B... (none: distinct reasons are stored once instead).
+PHRASES: tuple[str, ...] = ()
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_PROFILE_FIELDS = ("log10_population", "region", "coastal", "us_border", "south_border", "lat", "lon")
 
 
 class FinderDataError(ValueError):
@@ -157,47 +151,76 @@ def world_outline(world: gpd.GeoDataFrame, tolerance: float = 0.5, digits: int =
     return "".join(parts)
 
 
-def build_finder_data(municipalities: pd.DataFrame, twinnings: pd.DataFrame, profiles: pd.DataFrame,
-                      covariates: pd.DataFrame | None = None, world: gpd.GeoDataFrame | None = None,
-                      top: int = 10, n_similar: int = 5, index: PartnerIndex | None = None) -> dict[str, Any]:
-    """The page's data for every municipality of ``municipalities`` (see the module docstring)."""
-    if top < 1 or n_similar < 1:
-        raise FinderDataError(f"top and n_similar must be at least 1 (got {top}, {n_similar}).")
-    idx = index or PartnerIndex.build(twinnings, municipalities, profiles)
-    munis, prof, codes = idx.munis, idx.profiles, idx.codes
-    links, counts = network_links(twinnings)
-    n_links = links.groupby("inegi_code").size().reindex(codes, fill_value=0).to_numpy(int)
+def link_sentence(n: int, provenance: dict[str, int], table1: tuple[int, int] | None = None) -> str:
+    """How many links the card counts and where they come from; Table 1 of the slides when it applies."""
+    if n == 0:
+        text = "Ningún vínculo internacional en Wikipedia ni en Wikidata"
+    else:
+        parts = [f"{v:,} {k}" for k, v in (("en las dos", provenance.get("both", 0)),
+                                            ("solo en Wikipedia", provenance.get("wikipedia", 0)),
+                                            ("solo en Wikidata", provenance.get("wikidata", 0))) if v]
+        counted = count_phrase(n, "vínculo internacional", "vínculos internacionales")
+        text = f"{counted} en Wikipedia y Wikidata ({', '.join(parts)})"
+    if table1 is not None:
+        total, international = table1
+        text += (f"; la Tabla 1 de las diapositivas lista {count_phrase(total, 'hermanamiento', 'hermanamientos')} "
+                 f"({international:,} con ciudades extranjeras, al corte de 2022)")
+    return text + "."
+
+
+def build_finder_data(finder: ForeignFinder, covariates: pd.DataFrame | None = None, world: gpd.GeoDataFrame | None = None,
+                      top: int = 10, links: pd.DataFrame | None = None,
+                      table1: dict[str, tuple[int, int]] | None = None) -> dict[str, Any]:
+    """The page's data for every municipality of the finder (see the module docstring).
+
+    ``links`` (twinning_links.csv) gives each link's provenance for the count sentence; ``table1``
+    maps an INEGI code to (rows, international rows) of a published list to compare with.
+    """
+    if top < 1:
+        raise FinderDataError(f"top must be at least 1 (got {top}).")
+    munis, prof, codes = finder.munis, finder.profiles, finder.codes
+    n_links = finder.A.sum(axis=1).astype(int)
+    provenance: dict[str, dict[str, int]] = {}
+    if links is not None and "provenance" in links.columns:
+        for code, g in links.groupby("inegi_code"):
+            provenance[str(code)] = g.provenance.value_counts().to_dict()
+    table1 = table1 or {}
 
     cov: pd.DataFrame | None = None
     unknown_cov: list[str] = []
     if covariates is not None:
         cov, unknown_cov = check_covariates(covariates, codes)
 
-    cities = idx.partners.reset_index(drop=True)
-    ciudades = [[str(r.partner_city), str(r.partner_country), round(float(r.partner_lat), 2),
-                 round(float(r.partner_lon), 2), int(d)]
-                for r, d in zip(cities.itertuples(), idx.degree, strict=True)]
-    city_pos = {(str(c), str(i)): j for j, (c, i) in enumerate(zip(cities.partner_city, cities.partner_country_iso3,
-                                                                   strict=True))}
-
-    short = [idx.short_label(c) for c in codes]
-    # A label two municipalities share (San Pedro Mixtepec, Oax.) stays as text in the explanations.
-    shared = {s for s in short if short.count(s) > 1}
-    pos = {s: i for i, s in enumerate(short) if s not in shared}
+    short = [finder.short_label(j) for j in range(len(codes))]
+    shared = {x for x in short if short.count(x) > 1}
+    pos = {x: i for i, x in enumerate(short) if x not in shared}
     pattern = label_pattern(list(pos))
 
     classes = size_class(munis.population_2020).astype(str).to_numpy()
     class_idx = np.array([SIZE_LABELS.index(c) if c in SIZE_LABELS else -1 for c in classes])
-    complete = prof[list(_PROFILE_FIELDS)].notna().all(axis=1).to_numpy()
-    comparable = np.flatnonzero(complete)
+
+    city_pos: dict[int, int] = {}
+    ciudades: list[list[Any]] = []
+
+    def city(p: int) -> int:
+        if p not in city_pos:
+            city_pos[p] = len(ciudades)
+            lat, lon = finder.p_lat[p], finder.p_lon[p]
+            ciudades.append([str(finder.display[p]), str(country_es(finder.iso[p])),
+                             None if not np.isfinite(lat) else round(float(lat), 2),
+                             None if not np.isfinite(lon) else round(float(lon), 2), int(finder.degree[p])])
+        return city_pos[p]
 
     notes: list[str] = []
     note_pos: dict[str, int] = {}
+    reasons: list[str] = []
+    reason_pos: dict[str, int] = {}
+    top3: set[tuple[str, ...]] = set()
     rows: dict[str, list[Any]] = {k: [] for k in (
-        "c", "n", "e", "s", "p", "r", "g", "y", "x", "v", "k", "a", "h", "t", "o", "u", "m", "i")}
+        "c", "n", "e", "s", "p", "r", "g", "y", "x", "v", "k", "a", "h", "t", "o", "u", "m", "i", "l")}
     for i, code in enumerate(codes):
         m, pr = munis.iloc[i], prof.iloc[i]
-        rec = idx.recommend(code, top=top)
+        rec = finder.recommend(code, top=top)
         if rec.note not in note_pos:
             note_pos[rec.note] = len(notes)
             notes.append(rec.note)
@@ -206,17 +229,14 @@ def build_finder_data(municipalities: pd.DataFrame, twinnings: pd.DataFrame, pro
             template = compress_reason(str(r.reason), pattern, pos)
             if expand_reason(template, short) != r.reason:
                 raise FinderDataError(f"{code}: the compressed explanation of {r.partner_city} does not expand back "
-                                      f"to the finder's text ({r.reason!r}); check PHRASES and label_pattern.")
-            sugg.append([city_pos[(str(r.partner_city), str(r.partner_country_iso3))], round(float(r.score), 3),
-                         template])
-        existing = idx.A[i] > 0
-        if complete[i]:
-            others = comparable[comparable != i]
-            sims = profile_similarity(pr, prof.iloc[others])
-            order = np.lexsort((others, -np.round(sims, 12)))[:n_similar]
-            similar = [int(j) for j in others[order]]
-        else:
-            similar = []
+                                      f"to the finder's text ({r.reason!r}); check label_pattern.")
+            if template not in reason_pos:
+                reason_pos[template] = len(reasons)
+                reasons.append(template)
+            p = finder_index(finder)[str(r.partner_id)]
+            sugg.append([city(p), reason_pos[template]])
+        if not n_links[i]:
+            top3.add(tuple(rec.table.partner_id.head(3)))
         k = int(class_idx[i])
         same = class_idx == k
         rows["c"].append(code)
@@ -225,16 +245,17 @@ def build_finder_data(municipalities: pd.DataFrame, twinnings: pd.DataFrame, pro
         rows["s"].append(_text_or_none(m["seat_name"]))
         rows["p"].append(None if pd.isna(m["population_2020"]) else int(m["population_2020"]))
         rows["r"].append(_text_or_none(pr["region"]))
-        rows["g"].append([_flag(pr[f]) for f in ("coastal", "us_border", "south_border", "northern_border_state")])
+        rows["g"].append([_flag(pr[f]) for f in ("coastal", "us_border", "south_border")] + [int(bool(finder.border[i]))])
         rows["y"].append(None if pd.isna(pr["lat"]) else round(float(pr["lat"]), 3))
         rows["x"].append(None if pd.isna(pr["lon"]) else round(float(pr["lon"]), 3))
-        rows["v"].append([int(j) for j in np.flatnonzero(existing)])
+        rows["v"].append([city(int(p)) for p in np.flatnonzero(finder.A[i])])
         rows["k"].append(k)
         rows["a"].append(int(((n_links > n_links[i]) & same).sum()))
-        rows["h"].append(similar)
+        rows["h"].append([finder.pos[c] for c in rec.neighbours])
         rows["t"].append(rec.method)
         rows["o"].append(note_pos[rec.note])
         rows["u"].append(sugg)
+        rows["l"].append(link_sentence(int(n_links[i]), provenance.get(code, {}), table1.get(code)))
         has = cov is not None and code in cov.index
         # .at: scalar look-ups inside the per-municipality loop (2,469 rows)
         rows["m"].append(_text_or_none(cov.at[code, "marginacion_grado"]) if has else None)  # type: ignore[union-attr]  # noqa: PD008
@@ -253,19 +274,33 @@ def build_finder_data(municipalities: pd.DataFrame, twinnings: pd.DataFrame, pro
             "poblacion": "Censo de Población y Vivienda 2020 (INEGI)",
             "marginacion": "CONAPO, Índice de marginación por municipio 2020 (conapo_imm2020)",
             "migracion": "CONAPO, Índice absoluto de intensidad migratoria México-Estados Unidos 2010 (conapo_iaim2010)",
+            "rutas": "OpenFlights, rutas aéreas de junio de 2014 (ODbL 1.0)",
             "covariables_presentes": covariates is not None,
             "covariables_sin_municipio": unknown_cov,
         },
-        "conteos_vinculos": counts,
         "sugerencias_por_municipio": top,
+        "listas_distintas_sin_vinculo": len(top3),
+        "municipios_sin_vinculo": int((n_links == 0).sum()),
         "estados": {str(r.state_code): [str(r.state_name), str(r.state_abbr)] for r in states.itertuples()},
         "clases": clases,
         "notas": notes,
         "frases": list(PHRASES),
+        "motivos": reasons,
         "ciudades": ciudades,
         "mundo": world_outline(world) if world is not None else "",
         "municipios": rows,
     }
+
+
+_INDEX: dict[int, dict[str, int]] = {}
+
+
+def finder_index(finder: ForeignFinder) -> dict[str, int]:
+    """partner_id -> candidate position (cached per finder)."""
+    key = id(finder)
+    if key not in _INDEX:
+        _INDEX[key] = {str(p): j for j, p in enumerate(finder.cities.partner_id)}
+    return _INDEX[key]
 
 
 def dumps(data: dict[str, Any]) -> str:
@@ -285,3 +320,20 @@ def write_finder_data(data: dict[str, Any], path: Path | None = None, budget: in
     tmp.write_bytes(text)
     tmp.replace(path)
     return path, len(text)
+
+
+def page_covariates(covariates_path: str, computed: pd.DataFrame, root: Path) -> pd.DataFrame:
+    """The covariates the page shows: the table at ``covariates_path`` (relative to ``root`` unless
+    absolute) when one is given, else ``computed`` (CONAPO, notebook 07). A missing or unreadable file
+    is a :class:`FinderDataError` naming it; its columns are checked when the page data is built."""
+    if not str(covariates_path).strip():
+        return computed
+    path = Path(covariates_path)
+    path = path if path.is_absolute() else root / path
+    if not path.is_file():
+        raise FinderDataError(f"covariates_path: {path} does not exist; give a CSV with inegi_code, marginacion_grado "
+                              "and intensidad_migratoria, or leave the parameter empty for CONAPO's.")
+    try:
+        return pd.read_csv(path, dtype={"inegi_code": str})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise FinderDataError(f"covariates_path: {path} is not a readable CSV ({str(exc).strip()}).") from None

@@ -10,19 +10,22 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+METHODS = ("modelo", "gravedad", "popularidad", "popularidad_estatal", "aleatorio")
+LABELS = {"modelo": "Buscador", "gravedad": "Gravedad", "popularidad": "Popularidad",
+          "popularidad_estatal": "Popularidad\nen la entidad", "aleatorio": "Azar"}
 
-def plot_evaluation(summary: pd.DataFrame) -> Figure:
-    """Bars of hit@10 and MRR per method with their 95% bootstrap intervals (Spanish labels)."""
 
-    s = summary[summary.method.isin(["modelo", "popularidad", "aleatorio"])].reset_index(drop=True)
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
-    for ax, (col, lo, hi, title) in zip(axes, [("hit_at_10", "hit_low", "hit_high", "Acierto en los 10 primeros"),
-                                              ("mrr", "mrr_low", "mrr_high", "Rango recíproco medio")], strict=True):
-        err = np.vstack([s[col] - s[lo], s[hi] - s[col]])
-        ax.bar(s.method, s[col], yerr=err, capsize=6, color=["C0", "C1", "C7"])
-        ax.set_title(title)
-        ax.set_xlabel("Método")
-        ax.set_ylabel("Proporción" if col == "hit_at_10" else "RRM")
-    fig.suptitle("Evaluación dejando fuera un hermanamiento (IC 95 % bootstrap por municipio)")
+def plot_evaluation(summaries: dict[str, pd.DataFrame], titles: dict[str, str] | None = None) -> Figure:
+    """Bars of hit@10 per method with 95 % bootstrap intervals, one panel per protocol (Spanish labels)."""
+    titles = titles or {k: k for k in summaries}
+    fig, axes = plt.subplots(1, len(summaries), figsize=(4.8 * len(summaries), 3.9), sharey=True, squeeze=False)
+    for ax, (key, summary) in zip(axes[0], summaries.items(), strict=True):
+        s = summary.set_index("method").loc[list(METHODS)]
+        err = np.vstack([s.hit_at_10 - s.hit_low, s.hit_high - s.hit_at_10])
+        ax.bar([LABELS[m] for m in METHODS], s.hit_at_10, yerr=err, capsize=5, color=["C0", "C1", "C2", "C4", "C7"])
+        ax.set_title(titles[key])
+        ax.set_ylabel("Acierto en las 10 primeras")
+        ax.tick_params(axis="x", labelsize=8)
+    fig.suptitle("Evaluación del buscador frente a reglas simples (IC 95 % bootstrap por municipio)")
     fig.tight_layout()
     return fig

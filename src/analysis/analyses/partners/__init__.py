@@ -1,14 +1,15 @@
 """Partner finder ("ciberparadiplomacia"): foreign cities a Mexican municipality could twin with.
 
-Owns: ``index`` (the bipartite network, profile similarity, scores and recommendations),
-``explanations`` (the Spanish sentence behind every suggestion), ``evaluation`` (leave one
-link out, split tuning, bootstrap intervals) and ``foreign`` (a second finder over the two-source
-links that also weighs the foreign city: its size, distance, country and region, its twinnings
-abroad, with the same evaluation). Figures live in :mod:`analysis.viz.partners`;
-the timing harness in :mod:`analysis.workflow.bench`.
+Owns: ``foreign`` (the one finder: the two-source links, the foreign city's features, the
+OpenFlights routes, the Spanish reasons; used by chapter 6, ``python -m analysis partners`` and the
+book's finder page), ``validation`` (its evaluation: one link hidden and cold start, repeated
+cross-fitting with the method chosen inside the training folds, paired comparisons with popularity,
+same-state popularity, gravity and a random order, ablations), ``explanations`` (Spanish wording
+helpers) and ``index`` (municipality lookup by code or name, profile similarity, country checks;
+its older network-only index is kept for reference and is no longer shipped).
 
-May import: ``analysis.util``, ``analysis.tables``, ``analysis.features``; never ``viz``,
-``workflow`` or ``cli``.
+May import: ``analysis.util``, ``analysis.tables``, ``analysis.features``, ``analysis.ingest``;
+never ``viz``, ``workflow`` or ``cli``.
 """
 
 from analysis.analyses.partners.evaluation import (

@@ -29,6 +29,11 @@ def blend_note(n_links: int) -> str:
     if n_links == 0:
         return ("El municipio no tiene hermanamientos registrados: la lista se basa en los socios de municipios "
                 "de perfil parecido y en la popularidad de cada ciudad.")
-    cuantos = "hermanamiento registrado" if n_links == 1 else "hermanamientos registrados"
-    return (f"El municipio tiene {n_links} {cuantos} (excluidos de la lista); se combinan los socios "
+    return (f"El municipio tiene {count_phrase(n_links, 'hermanamiento registrado', 'hermanamientos registrados')} "
+            "(excluidos de la lista); se combinan los socios "
             "de municipios con socios en común, los de municipios de perfil parecido y la popularidad.")
+
+
+def count_phrase(n: int, singular: str, plural: str) -> str:
+    """'1 municipio', '12 municipios', '1,204 hermanamientos' (Spanish plural chosen by the count)."""
+    return f"{n:,} {singular if n == 1 else plural}"

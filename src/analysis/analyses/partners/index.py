@@ -154,13 +154,27 @@ def check_country(country: str | None, present_iso3: Iterable[str], where: str) 
         return None
     iso = country.strip().upper()
     present = sorted(set(present_iso3))
+    if iso == "MEX":
+        raise UnknownCountryError("México (MEX) no puede ser país de las socias: el buscador sugiere ciudades "
+                                  "extranjeras. Indique el código ISO3 de otro país (p. ej. USA, ESP, GTM).")
     if iso not in present:
-        close = difflib.get_close_matches(iso, present, n=5, cutoff=0.3)
+        close = close_codes(iso, present)
         raise UnknownCountryError(
             f"Ninguna ciudad del país {iso!r} {where}. "
             f"Códigos ISO3 parecidos presentes: {', '.join(close) or 'ninguno'}; hay {len(present)} países."
         )
     return iso
+
+
+def close_codes(iso: str, present: list[str], n: int = 5) -> list[str]:
+    """Codes of ``present`` that share two letters in the same places with ``iso`` (a typo: 'ESO' -> ESP),
+    else those that start with its first two letters, else with its first letter; at most ``n``."""
+    iso = iso.upper()
+    same_places = [c for c in present if sum(a == b for a, b in zip(iso, c, strict=False)) >= 2]
+    for close in (same_places, [c for c in present if c[:2] == iso[:2]], [c for c in present if c[:1] == iso[:1]]):
+        if close:
+            return close[:n]
+    return []
 
 
 class MunicipalityNames:
