@@ -236,6 +236,8 @@ VALORES: dict[str, dict[str, str]] = {
         "CONAPO open data; repository MIT": "Datos abiertos de CONAPO; repositorio MIT",
         "Wikidata content CC0; repository MIT": "Contenido de Wikidata CC0; repositorio MIT",
         "MIT (as stated by the folder's README)": "MIT (según el README de la carpeta)",
+        "Open Database License (ODbL 1.0) for the database, Database Contents License for its contents":
+            "Open Database License (ODbL 1.0) para la base de datos; Database Contents License para su contenido",
     },
 }
 
