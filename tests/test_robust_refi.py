@@ -30,7 +30,7 @@ def test_is_codable_read_as_xs_boolean(tmp_path: Path, value: str, expected: boo
 
 
 def test_is_codable_other_values_are_an_error_naming_the_code(tmp_path: Path) -> None:
-    with pytest.raises(qda.CodebookError, match=r"otro\.qdc: code 'a': isCodable is 'yes'; .* true, false, 1 or 0"):
+    with pytest.raises(qda.CodebookError, match=r"otro\.qdc: <Code name='a'>: isCodable is 'yes'; .* true, false, 1 or 0"):
         refi.read_qdc(_qdc(tmp_path, f'<Code guid="{G.format(1)}" name="a" isCodable="yes"/>'))
 
 
