@@ -331,7 +331,7 @@ def load_codebook(path: Path, nlp: Language | None = None) -> Codebook:
         raise CodebookError(f"{path}: codebook not found" + (" (it is a folder)" if path.is_dir() else "")
                             + "; give the YAML codebook with --codebook (default interviews/codebook.yml).")
     head = path.read_bytes()[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"PK") or head.startswith(b"<") or path.suffix.lower() in (".qdc", ".qdpx", ".qde"):
+    if head.startswith((b"PK", b"<")) or path.suffix.lower() in (".qdc", ".qdpx", ".qde"):
         raise CodebookError(f"{path}: this is a REFI-QDA file (a .qdc codebook or .qdpx project), not the YAML codebook "
                             f"this command reads. Convert it first: python -m analysis qda import {path} "
                             f"--out {path.with_suffix('.yml').name}, then pass the .yml with --codebook.")

@@ -277,6 +277,9 @@ def _read_sets(root: ET.Element, by_guid: dict[str, str], where: str, notes: lis
                 notes.append(f"set {name!r}: a member ({target or 'without guid'}) is not a code of the codebook; "
                              "not carried")
         others = len(s.findall("MemberSource")) + len(s.findall("MemberNote"))
+        if others and not s.findall("MemberCode"):
+            notes.append(f"set {name!r}: a set of {others} source(s) or note(s), not of codes; not carried")
+            continue
         if others:
             notes.append(f"set {name!r}: {others} member source(s) or note(s) not carried (the codebook keeps codes)")
         desc = s.find("Description")
