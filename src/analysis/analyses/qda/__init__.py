@@ -32,11 +32,20 @@ from analysis.analyses.qda.coder import (
     write_coded_csv,
 )
 from analysis.analyses.qda.memos import MEMO_COLUMNS, load_memos
-from analysis.analyses.qda.summaries import by_role, code_totals, cooccurrence, frequencies, key_quotes, top_pairs
+from analysis.analyses.qda.summaries import (
+    by_role,
+    code_totals,
+    cooccurrence,
+    frequencies,
+    key_quotes,
+    top_pair_phrase,
+    top_pairs,
+)
 
 __all__ = [
     "CODE_COLUMNS", "MEMO_COLUMNS", "SEGMENT_COLUMNS", "Code", "CodeSet", "Codebook", "CodebookError", "Coder", "CodingResult",
     "Segment", "by_role", "code_corpus", "code_totals", "codebook_from_dict", "codebook_to_dict", "coded_rows", "cooccurrence",
-    "frequencies", "key_quotes", "load_codebook", "load_memos", "set_norms", "top_pairs", "validate_codebook",
+    "frequencies", "key_quotes", "load_codebook", "load_memos", "set_norms", "top_pair_phrase", "top_pairs",
+    "validate_codebook",
     "write_coded_csv",
 ]

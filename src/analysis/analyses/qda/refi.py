@@ -71,6 +71,28 @@ _OTHER_SOURCES = {"PictureSource": "image", "AudioSource": "audio", "VideoSource
 ORIGIN = "analysis (compendio de paradiplomacia municipal)"
 
 
+#: The dialects the reader is tested against (tests/fixtures/refi/, one fixture per row), for the book.
+DIALECTS: tuple[dict[str, str], ...] = (
+    {"programa": "ATLAS.ti 9 (9.0.19)", "archivo": ".qdc",
+     "rasgo": "espacio de nombres codebook:0:4; grupos de códigos como conjuntos"},
+    {"programa": "ATLAS.ti 23 (23.4.0)", "archivo": ".qdpx",
+     "rasgo": "espacio de nombres project:0:4; el .qde lleva el nombre del proyecto; "
+              "selecciones de imagen (se informan, no se importan)"},
+    {"programa": "MAXQDA 24", "archivo": ".qdpx",
+     "rasgo": "tres niveles de códigos; un conjunto de códigos; selecciones de audio (se informan)"},
+    {"programa": "NVivo 12 para Windows", "archivo": ".qdpx",
+     "rasgo": "dos codificadores; PDF con representación de texto (se importa) y áreas (se informan)"},
+    {"programa": "NVivo 12 para Mac", "archivo": ".qdc",
+     "rasgo": "espacio de nombres codebook:1:0; marca de orden de bytes; espacios en los atributos"},
+    {"programa": "QualCoder 4", "archivo": ".qdpx",
+     "rasgo": "GUID en minúsculas; notas y casos"},
+    {"programa": "Taguette 1.4 y 1.5", "archivo": ".qdc",
+     "rasgo": "códigos planos; un <Sets/> vacío (se lee; no se vuelve a escribir)"},
+    {"programa": "Ejemplo de la especificación REFI-QDA 1.5", "archivo": ".qdpx",
+     "rasgo": "Project.qde con mayúscula; texto dentro del XML; color de tres dígitos"},
+)
+
+
 class RefiError(CodebookError):
     """A REFI-QDA file that cannot be read or written; the message names the file and the element."""
 

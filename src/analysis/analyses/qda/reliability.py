@@ -258,8 +258,8 @@ def gold_as_codings(gold: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
     """The gold table as codings with character positions (doc_id, segment_id, start, end, code, coder):
     what a researcher's project holds once each gold segment is coded in a QDA program."""
     pos = segments.set_index("segment_id")[["start", "end"]]
-    rows = [{"doc_id": r.doc_id, "segment_id": r.segment_id, "start": int(pos.at[r.segment_id, "start"]),
-             "end": int(pos.at[r.segment_id, "end"]), "code": c, "coder": r.coder}
+    rows = [{"doc_id": r.doc_id, "segment_id": r.segment_id, "start": int(pos.loc[r.segment_id, "start"]),
+             "end": int(pos.loc[r.segment_id, "end"]), "code": c, "coder": r.coder}
             for r in gold.itertuples() for c in _split(r.codes)]
     return pd.DataFrame(rows, columns=["doc_id", "segment_id", "start", "end", "code", "coder"])
 
@@ -323,3 +323,23 @@ def agreement_from_project(codings: pd.DataFrame, segments: pd.DataFrame, engine
 
 AGREEMENT_COLUMNS = ["coder_a", "coder_b", "code", "segments", "agreement_pct", "agreement_low", "agreement_high",
                      "kappa", "kappa_low", "kappa_high", "alpha", "alpha_low", "alpha_high"]
+
+
+def with_intervals(df: pd.DataFrame, stats: dict[str, int]) -> pd.DataFrame:
+    """Each statistic column as text "estimate [low; high]" (its bounds ``<base>_low``/``<base>_high`` dropped,
+    where ``base`` is the column without a ``_pct`` suffix), for tables; ``stats``: column -> decimals.
+    An undefined value reads "—"."""
+    out = df.copy()
+    for s, d in stats.items():
+        base = s.removesuffix("_pct")
+        low, high = f"{base}_low", f"{base}_high"
+        values = []
+        for est, lo, hi in zip(out[s], out[low], out[high], strict=True):
+            if pd.isna(est):
+                values.append("—")
+            else:
+                interval = "" if pd.isna(lo) or pd.isna(hi) else f" [{lo:.{d}f}; {hi:.{d}f}]"
+                values.append(f"{est:.{d}f}{interval}")
+        out[s] = values
+        out = out.drop(columns=[low, high])
+    return out
