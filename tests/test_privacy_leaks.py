@@ -93,3 +93,24 @@ def test_chapter_3_pseudonymises_before_anything_is_displayed() -> None:
     assert first_pseudonymised <= first_shown
     cell = code[first_pseudonymised]
     assert cell.index("pseudonymise_corpus(") < min(cell.index(k) for k in ("tabla(", "print(", "display(") if k in cell)
+
+
+def test_chapter_3_figure_cell_survives_a_corpus_where_no_codes_share_a_turn() -> None:
+    """A small corpus (two transcripts) can have no co-occurring pair; the cell describing the figure must
+    say so instead of failing with IndexError."""
+    import types
+
+    import pandas as pd
+
+    from analysis.analyses import qda
+
+    nb = nbformat.read(paths.NOTEBOOKS / "03_entrevistas.ipynb", as_version=4)
+    (source,) = [c.source for c in nb.cells if c.cell_type == "code" and "plot_cooccurrence" in c.source]
+    shown: list[str] = []
+    scope = {"conteos": pd.DataFrame(), "coef": pd.DataFrame(), "nombres": {}, "demo": True,
+             "plots": types.SimpleNamespace(mostrar=lambda _fig, text, **_k: shown.append(text)),
+             "vqda": types.SimpleNamespace(plot_cooccurrence=lambda *_a, **_k: None)}
+    scope["qda"] = types.SimpleNamespace(top_pairs=lambda *_a, **_k: pd.DataFrame(columns=["code_a", "code_b", "n", "c"]),
+                                         top_pair_phrase=getattr(qda, "top_pair_phrase", None))
+    exec(compile(source, "celda", "exec"), scope)
+    assert "ningún par" in shown[0]
