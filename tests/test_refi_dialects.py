@@ -162,3 +162,18 @@ def test_cli_validate_prints_errors_for_an_invalid_file(capsys: pytest.CaptureFi
     assert "Sets" in capsys.readouterr().err
     assert main(["qda", "validate", str(FIXTURES / "atlasti9.qdc")]) == 1  # a dialect namespace
     assert "dialect" in capsys.readouterr().err
+
+
+@pytest.mark.build
+@pytest.mark.parametrize("name", ["codebook.qdc", "entrevistas.qdpx", "revision_demostracion.qdpx"])
+def test_the_pipelines_refi_exports_are_schema_valid(name: str) -> None:
+    """What chapter 3 exports validates against the schema of its kind (a planted error is caught:
+    tests/test_refi_faults.py::test_the_project_schema_check_can_fail)."""
+    from analysis import paths
+
+    path = paths.PROCESSED / "qda" / name
+    if not path.exists():
+        pytest.skip(f"{path} not written yet; run `python -m analysis run 03`")
+    kind, errors = refi.validate(path)
+    assert kind == ("codebook" if name.endswith(".qdc") else "project")
+    assert errors == []

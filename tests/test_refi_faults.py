@@ -5,6 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analysis import paths
@@ -84,3 +85,35 @@ def test_the_project_schema_check_can_fail(tmp_path: Path) -> None:
     kind, errors = refi.validate(bad)
     assert kind == "codebook"
     assert "targetGUID" in errors[0]
+
+
+def test_sdg_suggestions_export_as_a_valid_project_with_the_three_candidates(tmp_path: Path) -> None:
+    segments = pd.DataFrame({"doc_id": ["23005_2021-2024"] * 3, "segment_id": ["s1", "s2", "s3"],
+                             "text": ["Rehabilitar el centro histórico.", "Transporte público accesible.", "Sin tema."]})
+    classified = pd.DataFrame({"top_target": ["11.4", "11.2", ""], "targets": ["11.4;11.3;8.9", "11.2;9.1;3.6", "1.1;1.2;1.3"],
+                               "target_score_1": [0.5, 0.4, 0.05], "target_score_2": [0.2, 0.1, 0.04],
+                               "target_score_3": [0.1, 0.05, 0.01]})
+    sources, codings, cb = refi.sdg_target_suggestions(segments, classified)
+    out = refi.write_qdpx(sources, codings, cb, tmp_path / "ods.qdpx", coder="motor_ods")
+    assert refi.validate(out)[1] == []
+    f = refi.read_refi(out)
+    assert sorted(f.codings.code_name) == ["Meta 11.2", "Meta 11.4"]  # the abstention has no coding
+    text = f.texts[f.sources.source_guid.iloc[0]]
+    first = f.codings.sort_values("start").iloc[0]
+    assert text[first.start:first.end] == "Rehabilitar el centro histórico."
+    with zipfile.ZipFile(out) as z:
+        qde = z.read("project.qde").decode()
+    assert "Metas candidatas: 11.4 (0.500); 11.3 (0.200); 8.9 (0.100)" in qde
+    assert "Metas candidatas: 1.1 (0.050)" in qde  # the abstained segment keeps its candidates
+
+
+def test_the_project_schema_check_catches_a_planted_error(tmp_path: Path) -> None:
+    cb = qda.load_codebook(paths.INTERVIEWS / "codebook.yml")
+    good = refi.write_qdpx([], pd.DataFrame(columns=["doc_id", "start", "end", "code"]), cb, tmp_path / "p.qdpx")
+    assert refi.validate(good)[1] == []
+    with zipfile.ZipFile(good) as z:
+        qde = z.read("project.qde")
+    bad = tmp_path / "malo.qdpx"
+    with zipfile.ZipFile(bad, "w") as z:
+        z.writestr("project.qde", qde.replace(b"<CodeBook>", b"<CodeBook><Sources/>", 1))
+    assert any("Sources" in e for e in refi.validate(bad)[1])

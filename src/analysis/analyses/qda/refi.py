@@ -50,7 +50,7 @@ from lxml import etree
 from analysis.analyses.qda import Code, Codebook, CodebookError, CodeSet, validate_codebook
 from analysis.analyses.qda.codebook import identifier_for
 from analysis.ingest.sources import DataError, require
-from analysis.ingest.transcripts import Transcript
+from analysis.ingest.transcripts import Transcript, Turn
 from analysis.util.io import BinaryFileError, atomic_path, decode_text
 
 NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
@@ -550,7 +550,7 @@ def project_xml(corpus: Iterable[Transcript], codes: pd.DataFrame, cb: Codebook,
     ns = NS_PROJECT
     corpus = sorted(corpus, key=lambda x: x.id)
     df = _as_codings(codes, coder)
-    unknown = sorted(set(df.code) - set(cb.by_name))
+    unknown = sorted(set(df.code) - set(cb.by_name) - {""})  # "": a selection with a note and no coding
     if unknown:
         raise RefiError(f"codings: code(s) {unknown[:5]} are not in the codebook {cb.source or cb.name}; "
                         "export with the codebook the codings were made with.")
@@ -595,7 +595,8 @@ def project_xml(corpus: Iterable[Transcript], codes: pd.DataFrame, cb: Codebook,
                                     {"guid": guid("selection", f"{t.id}|{start}|{end}"), "name": sid,
                                      "startPosition": str(int(start)), "endPosition": str(int(end)),
                                      "creatingUser": guid("user", str(sel_rows.coder.iloc[0]))})
-                for r in sel_rows.sort_values(["code", "coder"]).drop_duplicates(["code", "coder"]).itertuples():
+                coded = sel_rows[sel_rows.code != ""]
+                for r in coded.sort_values(["code", "coder"]).drop_duplicates(["code", "coder"]).itertuples():
                     coding = ET.SubElement(sel, f"{{{ns}}}Coding",
                                            {"guid": guid("coding", f"{t.id}|{start}|{end}|{r.code}|{r.coder}"),
                                             "creatingUser": guid("user", str(r.coder))})
@@ -751,3 +752,58 @@ def exchange_records(cb: Codebook) -> tuple[list[tuple[str, str, str | None, str
               c.description, (c.color or "").lower() or None, c.codable) for c in cb.codes]
     sets = [(set_guid(s).lower(), s.name, s.description, tuple(guids[m].lower() for m in s.codes)) for s in cb.sets]
     return codes, sets
+
+
+# ----------------------------------------------------------------------------------------- SDG suggestions
+
+def sdg_target_suggestions(segments: pd.DataFrame, classified: pd.DataFrame,
+                           coder: str = "motor_ods") -> tuple[list[Transcript], pd.DataFrame, Codebook]:
+    """The SDG engine's suggestions as a project to review in a QDA program: one text source per document
+    (``segments``: doc_id, segment_id, text, in reading order), one selection per segment with its best target
+    coded (``classified``, aligned row by row with ``segments``: top_target, targets "11.2;11.6;11.b" and
+    target_score_1..3) and a note listing the three candidate targets with their scores. Codes: one per goal
+    ("ODS 11", not codable) with the candidate targets below it ("Meta 11.2"). A segment where the engine
+    abstains keeps its selection and the note of its candidates, without a coding, so a reviewer can choose.
+
+    Returns (sources, codings, codebook) for :func:`write_qdpx`."""
+    if len(segments) != len(classified):
+        raise RefiError(f"SDG suggestions: {len(segments)} segments but {len(classified)} classified rows; "
+                        "give the classification of exactly these segments, in the same order.")
+    seg = segments.reset_index(drop=True)
+    cls = classified.reset_index(drop=True)
+    targets: set[str] = set()
+    for r in cls.itertuples():
+        targets.update(t.strip() for t in str(r.targets or "").split(";") if t.strip())
+        if str(r.top_target or "").strip():
+            targets.add(str(r.top_target).strip())
+
+    def goal_of(t: str) -> int:
+        return int(t.split(".")[0])
+
+    codes: list[Code] = []
+    for goal in sorted({goal_of(t) for t in targets}):
+        codes.append(Code(name=f"ods_{goal}", label=f"ODS {goal}", name_from_label=True, codable=False,
+                          description=f"Objetivo de Desarrollo Sostenible {goal}."))
+        for t in sorted((t for t in targets if goal_of(t) == goal), key=lambda x: [p.zfill(3) for p in x.split(".")]):
+            codes.append(Code(name=identifier_for(f"meta {t}"), label=f"Meta {t}", name_from_label=True,
+                              parent=f"ods_{goal}", description=f"Meta {t} de los ODS."))
+    cb = validate_codebook(Codebook(codes, name="Sugerencias ODS", source="sugerencias ODS"))
+    sources: list[Transcript] = []
+    rows: list[dict[str, object]] = []
+    for doc, part in seg.groupby("doc_id", sort=False):
+        turns = tuple(Turn("", " ".join(str(x).split()), i + 1) for i, x in enumerate(part.text))
+        plan = Transcript(id=str(doc), meta={"synthetic": False}, turns=turns, source=str(doc))
+        sources.append(plan)
+        for (k, s), turn, start in zip(part.iterrows(), turns, plan.turn_offsets(), strict=True):
+            r = cls.loc[k]
+            end = start + len(turn.text)
+            cands = [c.strip() for c in str(r.targets or "").split(";") if c.strip()]
+            scores = [r.get(f"target_score_{i}", "") for i in (1, 2, 3)]
+            note = "Metas candidatas: " + "; ".join(
+                f"{c} ({float(sc):.3f})" if str(sc).strip() not in ("", "nan") else c
+                for c, sc in zip(cands, scores, strict=False)) if cands else ""
+            top = str(r.top_target or "").strip()
+            if top or note:  # an abstention keeps its selection and the note of its candidates, without a coding
+                rows.append({"doc_id": doc, "segment_id": s.segment_id, "start": start, "end": end,
+                             "code": identifier_for(f"meta {top}") if top else "", "coder": coder, "note": note})
+    return sources, pd.DataFrame(rows, columns=["doc_id", "segment_id", "start", "end", "code", "coder", "note"]), cb
