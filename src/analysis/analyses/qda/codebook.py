@@ -9,7 +9,9 @@ May import: ``analysis.util``, spaCy (to check that patterns compile), yaml.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -324,14 +326,26 @@ def codebook_to_dict(cb: Codebook) -> dict[str, Any]:
     return out
 
 
+def _is_refi_file(path: Path) -> bool:
+    """A REFI-QDA codebook or project: by its suffix, the QDA-XML namespace, or a zip holding a .qde."""
+    if path.suffix.lower() in (".qdc", ".qdpx", ".qde"):
+        return True
+    head = path.read_bytes()[:4096]
+    if b"QDA-XML" in head or b"Q\x00D\x00A\x00-\x00X\x00M\x00L" in head:
+        return True
+    if head.startswith(b"PK") and zipfile.is_zipfile(path):
+        with contextlib.suppress(zipfile.BadZipFile, OSError), zipfile.ZipFile(path) as z:
+            return any(n.lower().endswith(".qde") for n in z.namelist())
+    return False
+
+
 def load_codebook(path: Path, nlp: Language | None = None) -> Codebook:
     """Load and validate a YAML codebook (patterns are compiled against the Spanish model)."""
     path = Path(path)
     if not path.is_file():
         raise CodebookError(f"{path}: codebook not found" + (" (it is a folder)" if path.is_dir() else "")
                             + "; give the YAML codebook with --codebook (default interviews/codebook.yml).")
-    head = path.read_bytes()[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith((b"PK", b"<")) or path.suffix.lower() in (".qdc", ".qdpx", ".qde"):
+    if _is_refi_file(path):
         raise CodebookError(f"{path}: this is a REFI-QDA file (a .qdc codebook or .qdpx project), not the YAML codebook "
                             f"this command reads. Convert it first: python -m analysis qda import {path} "
                             f"--out {path.with_suffix('.yml').name}, then pass the .yml with --codebook.")
