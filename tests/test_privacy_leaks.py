@@ -114,3 +114,17 @@ def test_chapter_3_figure_cell_survives_a_corpus_where_no_codes_share_a_turn() -
                                          top_pair_phrase=getattr(qda, "top_pair_phrase", None))
     exec(compile(source, "celda", "exec"), scope)
     assert "ningún par" in shown[0]
+
+
+def test_the_pipeline_guards_an_interview_notebook_that_succeeded(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A planted name in a cell's output of a notebook with a register_path parameter stops the run."""
+    root = scratch_project(tmp_path / "p", monkeypatch)
+    reg = _register(root / "interviews" / "register")
+    out = _notebook(tmp_path / "out.ipynb", f"role: asesora de {NAME.upper()}\n")
+    with pytest.raises(privacy.LeakScanError):
+        pipeline._guard_names(out, {"register_path": str(reg.relative_to(root))})
+    assert not out.exists()
+    other = _notebook(tmp_path / "other.ipynb", f"{NAME}\n")
+    pipeline._guard_names(other, {"plans_dir": "x"})  # not an interview notebook: not its business
+    assert other.exists()
