@@ -204,7 +204,7 @@ def test_sdg_unwritable_output_is_a_clear_error(tmp_path: Path, capsys: pytest.C
 def test_transcript_csv_duplicate_ids_and_no_rows(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text('id,text\nX1,"Uno,\ncon salto"\nX1,Dos\n', encoding="utf-8")
-    with pytest.raises(TranscriptError, match=r"t\.csv, line 4: id 'X1' is also used on line 2"):
+    with pytest.raises(TranscriptError, match=r"t\.csv, line 4: the id is also used on line 2"):
         load_corpus(path)
     path.write_text("id,text\n\n", encoding="utf-8")
     with pytest.raises(TranscriptError, match=r"t\.csv: no data rows after the header"):

@@ -186,7 +186,8 @@ def test_notebook_leak_cell_stops_the_run(tmp_path: Path, register: privacy.Regi
     from analysis.analyses.qda import refi
 
     cells = json.loads((paths.NOTEBOOKS / "03_entrevistas.ipynb").read_text(encoding="utf-8"))["cells"]
-    (source,) = ["".join(c["source"]) for c in cells if "privacy.find_leaks([paths.PROCESSED]" in "".join(c["source"])]
+    (source,) = ["".join(c["source"]) for c in cells if "privacy.find_leaks(privacy.interview_outputs(paths.PROCESSED)"
+                 in "".join(c["source"])]
     libro = qda.load_codebook(paths.INTERVIEWS / "codebook.yml")
     processed = tmp_path / "processed"
     qdc = refi.write_qdc(libro, processed / "qda" / "codebook.qdc")

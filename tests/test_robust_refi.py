@@ -30,7 +30,7 @@ def test_is_codable_read_as_xs_boolean(tmp_path: Path, value: str, expected: boo
 
 
 def test_is_codable_other_values_are_an_error_naming_the_code(tmp_path: Path) -> None:
-    with pytest.raises(qda.CodebookError, match=r"otro\.qdc: code 'a': isCodable is 'yes'; .* true, false, 1 or 0"):
+    with pytest.raises(qda.CodebookError, match=r"otro\.qdc: <Code name='a'>: isCodable is 'yes'; .* true, false, 1 or 0"):
         refi.read_qdc(_qdc(tmp_path, f'<Code guid="{G.format(1)}" name="a" isCodable="yes"/>'))
 
 
@@ -142,8 +142,8 @@ def test_read_qdc_from_a_project_and_missing_files(tmp_path: Path) -> None:
     cb = refi.read_qdc(_qdc(tmp_path, FOREIGN))
     qdpx = tmp_path / "p.qdpx"
     with zipfile.ZipFile(qdpx, "w") as z:
-        z.writestr("project.qde", refi.codebook_xml(cb).replace(b"codebook:1.0", b"project:1.0")
-                   .replace(b"<CodeBook", b"<Project").replace(b"</CodeBook>", b"</Project>"))
+        z.writestr("project.qde", f'<Project xmlns="urn:QDA-XML:project:1.0" name="p"><CodeBook><Codes>{FOREIGN}'
+                                  "</Codes></CodeBook></Project>")
     assert refi.codebook_records(refi.read_qdc(qdpx)) == refi.codebook_records(cb)
     with pytest.raises(qda.CodebookError, match=r"no_existe\.qdc: file not found"):
         refi.read_qdc(tmp_path / "no_existe.qdc")

@@ -48,7 +48,7 @@ def test_duplicate_ids_in_a_folder(tmp_path: Path) -> None:
     src = (FIX / "corpus" / "FX-01.md").read_text(encoding="utf-8")
     (tmp_path / "a.md").write_text(src, encoding="utf-8")
     (tmp_path / "b.md").write_text(src, encoding="utf-8")
-    with pytest.raises(TranscriptError, match=r"b.md, line 1: id 'FX-01' is also used by a.md"):
+    with pytest.raises(TranscriptError, match=r"b.md, line 1: its id is also used by a.md"):
         load_corpus(tmp_path)
 
 

@@ -1,7 +1,7 @@
 """Command line: ``python -m analysis <command> ...``.
 
 Owns: the entry point and one module per subcommand (``data``, ``run``, ``sdg``, ``code``,
-``partners``, ``bench``), each exposing ``add_parser(subparsers)``. The top layer: it may import
+``qda``, ``partners``, ``bench``), each exposing ``add_parser(subparsers)``. The top layer: it may import
 every other layer, and nothing imports it. A command's module is imported only when that command
 is used (by name, through ``COMMANDS``), so ``python -m analysis data verify`` does not load spaCy
 or papermill; this is for start-up time, not to break a cycle (the layer contract test checks
@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("analysis.cli.run", "execute the notebooks in order with papermill"),
     "sdg": ("analysis.cli.sdg", "code texts against the 17 Sustainable Development Goals (ODS)"),
     "code": ("analysis.cli.code", "code interview transcripts with a codebook (segment x code table)"),
+    "qda": ("analysis.cli.qda", "REFI-QDA: import, export and validate .qdc/.qdpx files of QDA programs"),
     "partners": ("analysis.cli.partners", "recommend foreign partner cities for a Mexican municipality"),
     "bench": ("analysis.cli.bench", "measure pipeline, book, NLP, SDG and partner-finder costs"),
 }

@@ -322,8 +322,8 @@ def iter_corpus(input_path: Path, report: Callable[[str], None] | None = None) -
         for f in files:
             t = load_transcript(f, say)
             if t.id in seen:
-                raise TranscriptError(f"{f.name}, line 1: id {t.id!r} is also used by {seen[t.id]}. "
-                                      "Give each transcript its own id.")
+                raise TranscriptError(f"{f.name}, line 1: its id is also used by {seen[t.id]} (the id is not printed: "
+                                      "it may hold a name). Give each transcript its own id.")
             seen[t.id] = f.name
             yield t
     elif input_path.is_file() and input_path.suffix.lower() == ".csv":
@@ -392,8 +392,9 @@ def _iter_csv(path: Path, say: Callable[[str], None]) -> Iterator[Transcript]:
             if not row["id"].strip() or not row["text"].strip():
                 raise TranscriptError(f"{path.name}, line {line}: empty id or text. Fill both or remove the row.")
             if row["id"].strip() in seen:
-                raise TranscriptError(f"{path.name}, line {line}: id {row['id'].strip()!r} is also used on line "
-                                      f"{seen[row['id'].strip()]}. Give each row its own id.")
+                raise TranscriptError(f"{path.name}, line {line}: the id is also used on line "
+                                      f"{seen[row['id'].strip()]} (not printed: it may hold a name). "
+                                      "Give each row its own id.")
             seen[row["id"].strip()] = line
             meta: dict[str, object] = {k: v for k, v in row.items() if k != "text"}
             meta["synthetic"] = str(row.get("synthetic", "false")).strip().lower() in {"true", "1"}

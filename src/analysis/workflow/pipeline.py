@@ -52,6 +52,7 @@ import psutil
 import yaml
 
 from analysis import paths
+from analysis.analyses.qda.privacy import LeakScanError, guard_notebook
 from analysis.ingest.sources import DataError, load_manifest, sha256_file
 from analysis.ingest.sources import state as source_state
 from analysis.tables.agreements import REGISTRIES
@@ -796,6 +797,12 @@ except pm.PapermillExecutionError as exc:
 """
 
 
+def _guard_names(notebook: Path, params: dict[str, Any]) -> None:
+    """An interview notebook (one with a ``register_path`` parameter) is scanned for register names."""
+    if "register_path" in params:
+        guard_notebook(notebook, paths.ROOT / str(params["register_path"]))
+
+
 class Runner:
     """Executes notebooks in child processes and stops them all when asked."""
 
@@ -869,17 +876,29 @@ class Runner:
                 with self._mutex:
                     self._procs.discard(proc)
             if code != 0:
-                raise self._failure(step, code, out, error, log_file)
+                raise self._failure(step, code, out, error, log_file, params)
+            try:
+                _guard_names(out, params)
+            except LeakScanError as exc:
+                raise PipelineError(f"{step.notebook}: {exc}") from None
             return clean_notebook(nb_read(out, as_version=4))
 
-    def _failure(self, step: Step, code: int, out: Path, error: Path, log_file: Path) -> PipelineError:
+    def _failure(self, step: Step, code: int, out: Path, error: Path, log_file: Path,
+                 params: dict[str, Any] | None = None) -> PipelineError:
         failed = None
+        kept, leaked = "", False
         if out.exists():
             paths.FAILED_NOTEBOOKS.mkdir(parents=True, exist_ok=True)
             failed = paths.FAILED_NOTEBOOKS / step.notebook
             shutil.copyfile(out, failed)
-        kept = (f"; the failed run is saved as {failed.relative_to(paths.ROOT)}" if failed else "")
-        if error.exists():
+            try:
+                _guard_names(failed, params or {})
+                kept = f"; the failed run is saved as {failed.relative_to(paths.ROOT)}"
+            except LeakScanError as exc:
+                kept, leaked = f"; the failed run was not kept: {exc}", True
+        if leaked:  # the error message and the log may quote the same names
+            what = "failed (its error message is not shown: the notebook held participant names)"
+        elif error.exists():
             info = json.loads(error.read_text(encoding="utf-8"))
             what = f"failed in cell [{info['exec_count']}] with {info['ename']}: {info['evalue']}"
         elif self.cancelled.is_set() or code < 0 or code in (128 + signal.SIGTERM, 128 + signal.SIGINT):

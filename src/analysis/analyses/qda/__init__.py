@@ -10,7 +10,16 @@ May import: ``analysis.util``, ``analysis.ingest`` (transcripts), spaCy, pandas;
 ``workflow`` or ``cli``. The names below are re-exported for notebooks (``from analysis.analyses import qda``).
 """
 
-from analysis.analyses.qda.codebook import Code, Codebook, CodebookError, codebook_from_dict, load_codebook, validate_codebook
+from analysis.analyses.qda.codebook import (
+    Code,
+    Codebook,
+    CodebookError,
+    CodeSet,
+    codebook_from_dict,
+    codebook_to_dict,
+    load_codebook,
+    validate_codebook,
+)
 from analysis.analyses.qda.coder import (
     CODE_COLUMNS,
     SEGMENT_COLUMNS,
@@ -23,11 +32,20 @@ from analysis.analyses.qda.coder import (
     write_coded_csv,
 )
 from analysis.analyses.qda.memos import MEMO_COLUMNS, load_memos
-from analysis.analyses.qda.summaries import by_role, code_totals, cooccurrence, frequencies, key_quotes, top_pairs
+from analysis.analyses.qda.summaries import (
+    by_role,
+    code_totals,
+    cooccurrence,
+    frequencies,
+    key_quotes,
+    top_pair_phrase,
+    top_pairs,
+)
 
 __all__ = [
-    "CODE_COLUMNS", "MEMO_COLUMNS", "SEGMENT_COLUMNS", "Code", "Codebook", "CodebookError", "Coder", "CodingResult",
-    "Segment", "by_role", "code_corpus", "code_totals", "codebook_from_dict", "coded_rows", "cooccurrence",
-    "frequencies", "key_quotes", "load_codebook", "load_memos", "set_norms", "top_pairs", "validate_codebook",
+    "CODE_COLUMNS", "MEMO_COLUMNS", "SEGMENT_COLUMNS", "Code", "CodeSet", "Codebook", "CodebookError", "Coder", "CodingResult",
+    "Segment", "by_role", "code_corpus", "code_totals", "codebook_from_dict", "codebook_to_dict", "coded_rows", "cooccurrence",
+    "frequencies", "key_quotes", "load_codebook", "load_memos", "set_norms", "top_pair_phrase", "top_pairs",
+    "validate_codebook",
     "write_coded_csv",
 ]

@@ -407,3 +407,45 @@ def find_leaks(targets: Iterable[Path], register: Register,
         for f in files:
             leaks += _scan_file(f, patterns, member_limit)
     return leaks
+
+
+# ------------------------------------------------------------------------------ where interview material goes
+
+#: Outputs of chapter 3 below data/processed that can hold interview material (and nothing else is
+#: scanned there: census tables never hold it, and the pipeline's own backups under ``.staging/`` are
+#: copies of earlier outputs that the runner restores or drops, not publications).
+INTERVIEW_OUTPUTS: tuple[str, ...] = ("interview_*.csv", "qda/*", "figures/entrevistas_*", "results_03.csv")
+
+
+def interview_outputs(processed: Path) -> list[Path]:
+    """The files under ``processed`` where interview material can go (see :data:`INTERVIEW_OUTPUTS`)."""
+    processed = Path(processed)
+    return sorted({p for pattern in INTERVIEW_OUTPUTS for p in processed.glob(pattern) if p.is_file()})
+
+
+def notebook_register(register_path: Path | None) -> Register:
+    """The register an interview notebook ran with: the file when it exists, else the fictional example
+    (the one the demonstration corpus is pseudonymised with)."""
+    if register_path is not None and Path(register_path).is_file():
+        return load_register(Path(register_path))
+    return load_register(EXAMPLE_REGISTER)
+
+
+def guard_notebook(notebook: Path, register_path: Path | None) -> None:
+    """Scan an executed notebook (outputs, sources, error tracebacks) for every register name and alias,
+    with the normalisation of :func:`find_leaks`. On a leak the file is deleted and
+    :class:`LeakScanError` is raised; the message counts the names and never prints them."""
+    notebook = Path(notebook)
+    if not notebook.exists():
+        return
+    try:
+        leaks = find_leaks([notebook], notebook_register(register_path))
+    except (RegisterError, LeakScanError):
+        notebook.unlink(missing_ok=True)
+        raise
+    if leaks:
+        notebook.unlink(missing_ok=True)
+        raise LeakScanError(f"{notebook.name}: {len(leaks)} participant name(s) or alias(es) from the register in the "
+                            "executed notebook; it was removed and nothing from this run is kept. Pseudonymise before "
+                            "anything is displayed, or add the missing alias to the register (the names are not "
+                            "printed here).")

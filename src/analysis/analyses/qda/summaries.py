@@ -93,3 +93,12 @@ def key_quotes(codes: pd.DataFrame, codebook: Codebook, k: int = 2, min_chars: i
     best = best.assign(label=best.code.map(codebook.label), _o=best.code.map(order))
     return best.sort_values(["_o", "fits", "n_terms"], ascending=[True, False, False])[
         ["code", "label", "doc_id", "segment_id", "informant_role", "text", "matched_terms"]].reset_index(drop=True)
+
+
+def top_pair_phrase(pairs: pd.DataFrame, labels: dict[str, str]) -> str:
+    """The strongest co-occurring pair in words (Spanish, for a figure's description); a corpus where no two
+    codes share a turn says so instead of failing."""
+    if pairs.empty:
+        return "ningún par de códigos aparece en un mismo turno"
+    p = pairs.iloc[0]
+    return f"el par más asociado es «{labels[p.code_a]}» con «{labels[p.code_b]}» (c = {p.c:.2f})"
