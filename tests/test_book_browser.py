@@ -263,7 +263,7 @@ def test_the_landing_page_links_the_finder_near_the_top_on_a_phone(server: str, 
 
 #: Pages whose figures still lack a caption, with how many (their notebooks add them; an entry that
 #: no longer matches fails, so the list cannot go stale).
-FIGURES_PENDING: dict[str, int] = {"notebooks/04_planes_ods.html": 4}
+FIGURES_PENDING: dict[str, int] = {}
 
 
 def test_every_figure_has_a_caption(visited: list[PageFacts]) -> None:

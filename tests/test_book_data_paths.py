@@ -26,10 +26,7 @@ DATA_PATH = re.compile(r"(?<![\w/.-])data/(?:[A-Za-z0-9_.*-]+/)*[A-Za-z0-9_*-]+\
 COMMAND_OUTPUTS = {"book/benchmarks.csv"}
 #: Wrong names still in a notebook, waiting for the notebook's own fix (then removed from here; an
 #: entry that is no longer wrong fails the test, so the list cannot go stale).
-PENDING: dict[str, set[str]] = {
-    "notebooks/05_quintana_roo.ipynb": {"data/curated/bj_agreements.csv",            # benito_juarez_hermanamientos.csv
-                                        "data/curated/shared_partners_review.csv"},  # shared_partner_review.csv
-}
+PENDING: dict[str, set[str]] = {}
 
 
 def declared_paths(root: Path = paths.ROOT) -> set[str]:

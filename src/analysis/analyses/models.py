@@ -808,8 +808,19 @@ def covariate_sentences(estimates: pd.DataFrame, model: str = "nb2", terms: list
     follows the 95 % interval (:func:`analysis.analyses.wording.irr_phrase`).
     """
     terms = terms if terms is not None else _terms_of(estimates, model)
-    return {term: f"{TERM_PHRASES[term]} {wording.irr_phrase(*estimate(estimates, model, term))}"
-            for term in terms}
+    return {term: f"{TERM_PHRASES[term]} {_worded(*estimate(estimates, model, term))}" for term in terms}
+
+
+#: What is said of a term whose main interval cannot be computed (a leave-one-state-out refit could
+#: not estimate it, e.g. because omitting one state separates the data): no verdict is drawn.
+NO_CR3 = ("no tiene intervalo CR3 calculable (al omitir alguna entidad el término deja de poder "
+          "estimarse), así que no se interpreta")
+
+
+def _worded(irr: float, low: float, high: float) -> str:
+    if any(np.isnan(v) for v in (low, high)):
+        return f"{NO_CR3} (razón estimada {wording.num(irr, 2)})"
+    return wording.irr_phrase(irr, low, high)
 
 
 #: How the tables and figures name each model.
