@@ -58,7 +58,7 @@ def plot_code_frequencies(totals: pd.DataFrame, demo: bool = True) -> Figure:
     """
     d = totals.assign(label=totals["label"].map(lambda s: wrap(humanize(s), 34)),
                       category=totals["category"].map(humanize))
-    fig, ax = plt.subplots(figsize=(8.5, 0.38 * len(d) + 2))
+    fig, ax = plt.subplots(figsize=(7.2, 0.38 * len(d) + 2))
     sns.barplot(data=d, y="label", x="segments", hue="category", dodge=False, ax=ax)
     ax.set(title="Frecuencia de los códigos", xlabel="Segmentos codificados", ylabel="")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 2.5 segments
@@ -74,7 +74,7 @@ def plot_categories_by_role(by_role: pd.DataFrame, demo: bool = True) -> Figure:
     each number is written in black or white, whichever reads on its cell.
     """
     d = by_role.rename(index=lambda s: wrap(humanize(s), 24), columns=lambda s: wrap(role_label(s), 14))
-    fig, ax = plt.subplots(figsize=(1.5 * d.shape[1] + 3, 0.6 * d.shape[0] + 1.8))
+    fig, ax = plt.subplots(figsize=(min(7.2, 1.2 * d.shape[1] + 3), 0.6 * d.shape[0] + 1.8))
     sns.heatmap(d, annot=False, cmap=SEQUENTIAL_CMAP, cbar_kws={"label": "% de los segmentos"}, ax=ax)
     cmap, norm = ax.collections[0].cmap, ax.collections[0].norm
     for i, row in enumerate(d.to_numpy()):
@@ -94,9 +94,9 @@ def plot_cooccurrence(coef: pd.DataFrame, labels: pd.Series | dict[str, str], de
     The diagonal (a code with itself, always 1) is left blank so that it does not dominate the colours.
     """
     names = (labels.to_dict() if isinstance(labels, pd.Series) else dict(labels))
-    d = coef.rename(index=lambda s: wrap(humanize(names.get(s, s)), 30),
-                    columns=lambda s: wrap(humanize(names.get(s, s)), 30))
-    fig, ax = plt.subplots(figsize=(10, 9))
+    d = coef.rename(index=lambda s: wrap(humanize(names.get(s, s)), 26),
+                    columns=lambda s: wrap(humanize(names.get(s, s)), 26))
+    fig, ax = plt.subplots(figsize=(7.4, 8))
     sns.heatmap(d, cmap="mako_r", vmin=0, vmax=1, square=True, cbar_kws={"label": "coeficiente c", "shrink": 0.7},
                 mask=np.eye(len(d), dtype=bool), ax=ax)
     ax.set(title="Coocurrencia de códigos", xlabel="", ylabel="")
