@@ -129,7 +129,7 @@ def plot_choropleth(boundaries: gpd.GeoDataFrame, by_muni: pd.DataFrame) -> Figu
     """National municipal map of the number of links, in classes (0, 1, 2-3, 4-9, 10+)."""
     gdf = boundaries.merge(by_muni[["inegi_code", "n_links"]], on="inegi_code", how="left")
     gdf["clase"] = link_class(gdf.n_links.fillna(0))
-    fig, ax = plt.subplots(figsize=(7.4, 5))
+    fig, ax = plt.subplots(figsize=(10, 6.5))
     colours = ["#eeeeee", *sns.color_palette(SEQUENTIAL_CMAP, len(LINK_CLASSES) - 1)]
     for (_, _, lab), colour in zip(LINK_CLASSES, colours, strict=True):
         part = gdf[gdf.clase == lab]

@@ -166,7 +166,11 @@ def demo_mark(fig: Figure, text: str) -> None:
     """
     top = max((ax.get_position().y1 for ax in fig.axes), default=0.95)
     above_title = (28 / 72) / fig.get_figheight()  # a bold 12-pt title and its padding, as a fraction of the height
-    fig.text(0.5, top + above_title, text, ha="center", va="bottom", fontsize=11, color="#b00020", fontweight="bold")
+    # a title over two lines (or anything else above the axes) is taller: go above what is drawn there
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    drawn = max((ax.get_tightbbox(renderer).y1 for ax in fig.axes), default=0.0) / fig.bbox.height
+    y = max(top + above_title, drawn + (4 / 72) / fig.get_figheight())
+    fig.text(0.5, y, text, ha="center", va="bottom", fontsize=11, color="#b00020", fontweight="bold")
 
 
 def small_text(fig: Figure) -> list[str]:
