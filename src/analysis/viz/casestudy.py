@@ -82,6 +82,8 @@ def plot_links_world(agreements: pd.DataFrame, world: gpd.GeoDataFrame) -> Figur
     _draw_links(ax, agreements)
     ax.set(title=wrap("Ciudades hermanas de Benito Juárez (Tabla 1): vínculos desde Cancún", 60), xlabel="Longitud",
            ylabel="Latitud", xlim=(-180, 180), ylim=(-60, 85))
+    for label in (ax.xaxis.label, ax.yaxis.label):  # GeoDataFrame.plot sets the axis labels smaller than the theme
+        label.set_fontsize(plt.rcParams["axes.labelsize"])
     _scope_legend(ax, loc="lower left")
     return fig
 
@@ -141,8 +143,8 @@ def plot_qroo_choropleth(qroo: gpd.GeoDataFrame) -> Figure:
     100,000 inhabitants. Panel (a) names every municipality, outside the map, with leader lines."""
     # (a) across the column with its labels, (b) and (c) side by side under it: at the width of the
     # book's column three maps in a row would be too small to read.
-    fig = plt.figure(figsize=(7.4, 11))
-    grid = fig.add_gridspec(2, 2, height_ratios=[1.15, 1], hspace=0.12, wspace=0.05)
+    fig = plt.figure(figsize=(7.4, 10))
+    grid = fig.add_gridspec(2, 2, height_ratios=[1.1, 1], hspace=0.1, wspace=0.05)
     axes = [fig.add_subplot(grid[0, :]), fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])]
     panels = [("population_2020", "Población 2020", "miles de habitantes", 1e-3),
               ("links", "Vínculos internacionales", "vínculos", 1.0),
@@ -166,7 +168,7 @@ def plot_qroo_choropleth(qroo: gpd.GeoDataFrame) -> Figure:
 
 def plot_timeline(timeline: pd.DataFrame) -> Figure:
     """Institutional timeline: one row per event, a dot at its date and the label beside it."""
-    texts = [wrap(f"{d}: {e}", 44) for d, e in zip(timeline.date, timeline.event, strict=True)]
+    texts = [wrap(f"{d}: {e}", 40) for d, e in zip(timeline.date, timeline.event, strict=True)]
     lines = np.array([t.count("\n") + 1 for t in texts])
     step = np.maximum(lines, 1) * 0.5 + 0.35  # room for every line of every label
     ys = -np.concatenate([[0], np.cumsum((step[:-1] + step[1:]) / 2)])
