@@ -168,7 +168,8 @@ def demo_mark(fig: Figure, text: str) -> None:
     above_title = (28 / 72) / fig.get_figheight()  # a bold 12-pt title and its padding, as a fraction of the height
     # a title over two lines (or anything else above the axes) is taller: go above what is drawn there
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
-    drawn = max((ax.get_tightbbox(renderer).y1 for ax in fig.axes), default=0.0) / fig.bbox.height
+    boxes = [ax.get_tightbbox(renderer) for ax in fig.axes]
+    drawn = max((b.y1 for b in boxes if b is not None), default=0.0) / fig.bbox.height
     y = max(top + above_title, drawn + (4 / 72) / fig.get_figheight())
     fig.text(0.5, y, text, ha="center", va="bottom", fontsize=11, color="#b00020", fontweight="bold")
 
