@@ -22,12 +22,7 @@ WIDTH = re.compile(r'<svg[^>]*\swidth="([\d.]+)pt"')
 FONT = re.compile(r"<text[^>]*font-size:\s*([\d.]+)px")
 
 #: Figures whose text is still under MIN_FONT at the shown width (their chapters redraw them).
-PENDING: set[str] = {
-    "01_clases_tamano", "01_cobertura_estado", "01_mapa_mundo", "01_paises_socios", "02_rootogramas",
-    "entrevistas_coocurrencia", "entrevistas_frecuencias", "entrevistas_por_rol", "pmd_cooperacion",
-    "pmd_metas_ejes", "pmd_ods_ejes", "pmd_ods_municipios", "socios_evaluacion", "05_bj_cronologia", "05_bj_mapa_mundo",
-    "05_qroo_coropletas",
-}
+PENDING: set[str] = set()
 
 
 def smallest_shown_pt(svg_text: str, shown_width_in: float = SHOWN_WIDTH_IN) -> float | None:

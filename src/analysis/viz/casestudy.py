@@ -55,7 +55,7 @@ def plot_per_decade(decades: pd.DataFrame) -> Figure:
 def plot_distances(agreements: pd.DataFrame) -> Figure:
     """Horizontal bars: great-circle distance from Cancún to each partner."""
     data = agreements.sort_values("distance_km")
-    fig, ax = plt.subplots(figsize=(8, 6.5))
+    fig, ax = plt.subplots(figsize=(7.2, 6.5))
     ax.barh(data.partner_city, data.distance_km, color=data.scope.map(SCOPE_COLOURS))
     ax.set(title="Distancia ortodrómica desde Cancún a cada ciudad hermana", xlabel="Distancia (km)", ylabel="")
     thousands(ax, "x")
@@ -76,12 +76,14 @@ def _draw_links(ax: Axes, agreements: pd.DataFrame, n: int = 96) -> None:
 
 def plot_links_world(agreements: pd.DataFrame, world: gpd.GeoDataFrame) -> Figure:
     """World map with great circles from Cancún to each partner."""
-    fig, ax = plt.subplots(figsize=(11, 5.5))
+    fig, ax = plt.subplots(figsize=(7.4, 4.2))
     world = world.assign(geometry=world.geometry.map(unwrap_antimeridian))
     world.plot(ax=ax, color="0.9", edgecolor="0.6", linewidth=0.3)
     _draw_links(ax, agreements)
-    ax.set(title="Ciudades hermanas de Benito Juárez (Tabla 1): vínculos desde Cancún", xlabel="Longitud", ylabel="Latitud",
-           xlim=(-180, 180), ylim=(-60, 85))
+    ax.set(title=wrap("Ciudades hermanas de Benito Juárez (Tabla 1): vínculos desde Cancún", 60), xlabel="Longitud",
+           ylabel="Latitud", xlim=(-180, 180), ylim=(-60, 85))
+    for label in (ax.xaxis.label, ax.yaxis.label):  # GeoDataFrame.plot sets the axis labels smaller than the theme
+        label.set_fontsize(plt.rcParams["axes.labelsize"])
     _scope_legend(ax, loc="lower left")
     return fig
 
@@ -89,7 +91,7 @@ def plot_links_world(agreements: pd.DataFrame, world: gpd.GeoDataFrame) -> Figur
 def plot_links_mexico(agreements: pd.DataFrame, boundaries: gpd.GeoDataFrame) -> Figure:
     """Map of Mexico: the partner municipalities shaded, links from Cancún drawn."""
     national = agreements[agreements.scope == "national"]
-    fig, ax = plt.subplots(figsize=(10, 6.5))
+    fig, ax = plt.subplots(figsize=(7.4, 5))
     boundaries.plot(ax=ax, color="0.93", edgecolor="0.75", linewidth=0.1)
     boundaries[boundaries.inegi_code.isin(national.inegi_code_partner)].plot(ax=ax, color=SCOPE_COLOURS["national"], alpha=0.6)
     boundaries[boundaries.inegi_code == BJ_CODE].plot(ax=ax, color="black")
@@ -139,7 +141,11 @@ def _label_municipalities(ax: Axes, qroo: gpd.GeoDataFrame, fontsize: float = 9.
 def plot_qroo_choropleth(qroo: gpd.GeoDataFrame) -> Figure:
     """Three choropleths of the state's municipalities: (a) population 2020, (b) links and (c) links per
     100,000 inhabitants. Panel (a) names every municipality, outside the map, with leader lines."""
-    fig, axes = plt.subplots(1, 3, figsize=(16, 7), gridspec_kw={"width_ratios": [2.3, 1, 1], "wspace": 0.02})
+    # (a) across the column with its labels, (b) and (c) side by side under it: at the width of the
+    # book's column three maps in a row would be too small to read.
+    fig = plt.figure(figsize=(7.4, 10))
+    grid = fig.add_gridspec(2, 2, height_ratios=[1.1, 1], hspace=0.1, wspace=0.05)
+    axes = [fig.add_subplot(grid[0, :]), fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])]
     panels = [("population_2020", "Población 2020", "miles de habitantes", 1e-3),
               ("links", "Vínculos internacionales", "vínculos", 1.0),
               ("links_per_100k", "Vínculos por 100 mil habitantes", "vínculos por 100 mil hab.", 1.0)]
@@ -147,11 +153,11 @@ def plot_qroo_choropleth(qroo: gpd.GeoDataFrame) -> Figure:
     for i, (ax, (col, title, unit, scale)) in enumerate(zip(axes, panels, strict=True)):
         qroo.assign(value=qroo[col] * scale).plot(
             column="value", ax=ax, cmap=SEQUENTIAL_CMAP, edgecolor="white", linewidth=0.6, legend=True,
-            legend_kwds={"shrink": 0.6, "orientation": "horizontal", "pad": 0.04, "label": unit})
+            legend_kwds={"shrink": 0.5 if i == 0 else 0.8, "orientation": "horizontal", "pad": 0.03, "label": unit})
         if i == 0:
             _label_municipalities(ax, qroo)
             ax.set_xlim(minx - 1.9, maxx + 1.7)
-        panel_title(ax, i, wrap(title, 24) if i else title)
+        panel_title(ax, i, wrap(title, 22) if i else title)
         ax.set_aspect("equal")
         ax.set_axis_off()
     for cax in fig.axes[3:]:  # the colour bars: Mexican number format
@@ -162,11 +168,11 @@ def plot_qroo_choropleth(qroo: gpd.GeoDataFrame) -> Figure:
 
 def plot_timeline(timeline: pd.DataFrame) -> Figure:
     """Institutional timeline: one row per event, a dot at its date and the label beside it."""
-    texts = [wrap(f"{d}: {e}", 70) for d, e in zip(timeline.date, timeline.event, strict=True)]
+    texts = [wrap(f"{d}: {e}", 40) for d, e in zip(timeline.date, timeline.event, strict=True)]
     lines = np.array([t.count("\n") + 1 for t in texts])
     step = np.maximum(lines, 1) * 0.5 + 0.35  # room for every line of every label
     ys = -np.concatenate([[0], np.cumsum((step[:-1] + step[1:]) / 2)])
-    fig, ax = plt.subplots(figsize=(12, 0.42 * step.sum() + 1.4))
+    fig, ax = plt.subplots(figsize=(7.4, 0.42 * step.sum() + 1.4))
     years = timeline.date.map(_decimal_year).to_numpy()
     ax.scatter(years, ys, color="#009E73", s=40, zorder=3)
     mid = (years.min() + years.max()) / 2
@@ -174,7 +180,7 @@ def plot_timeline(timeline: pd.DataFrame) -> Figure:
         left = x < mid
         ax.annotate(text, (x, y), xytext=(8 if left else -8, 0),
                     textcoords="offset points", ha="left" if left else "right", va="center", fontsize=9.5)
-    ax.set(title="Cronología institucional de Benito Juárez y de su acción exterior", xlabel="Año",
+    ax.set(title=wrap("Cronología institucional de Benito Juárez y de su acción exterior", 60), xlabel="Año",
            xlim=(years.min() - 2, years.max() + 2), ylim=(ys.min() - step[-1], step[0]))
     ax.get_yaxis().set_visible(False)
     ax.grid(False, axis="y")

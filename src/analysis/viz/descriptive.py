@@ -68,7 +68,7 @@ def link_class(n: pd.Series) -> pd.Series:
 def plot_coverage_by_state(by_state: pd.DataFrame, national_pct: float) -> Figure:
     """Horizontal bars: share of municipalities with at least one link, per state."""
     d = by_state.sort_values(["coverage_pct", "state_name"])
-    fig, ax = plt.subplots(figsize=(8, 8))
+    fig, ax = plt.subplots(figsize=(7, 8))
     ax.barh(d.state_name, d.coverage_pct, color=sns.color_palette()[0])
     ax.axvline(national_pct, color=sns.color_palette()[1], linestyle="--",
                label=f"Promedio nacional ({number_es(national_pct, 1)} %)")
@@ -81,22 +81,23 @@ def plot_coverage_by_state(by_state: pd.DataFrame, national_pct: float) -> Figur
 
 def plot_size_classes(classes: pd.DataFrame) -> Figure:
     """Two panels: coverage (%) and links per 100,000 inhabitants, by population size class."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
-    labels = [wrap(lab, 12) for lab in classes.size_class.astype(str)]
+    fig, axes = plt.subplots(1, 2, figsize=(7.4, 4.8), layout="tight")  # laid out again at the column's width
+    labels = [wrap(lab, 7) for lab in classes.size_class.astype(str)]
     axes[0].bar(labels, classes.coverage_pct, color=sns.color_palette()[0])
-    axes[0].set(ylabel="Municipios con vínculo (%)", xlabel="Tamaño de población (habitantes, 2020)")
+    axes[0].set(ylabel="Municipios con vínculo (%)", xlabel=wrap("Tamaño de población (habitantes, 2020)", 24))
     panel_title(axes[0], 0, "Cobertura")
     axes[1].bar(labels, classes.links_per_100k, color=sns.color_palette()[2])
-    axes[1].set(ylabel="Vínculos por 100 mil habitantes", xlabel="Tamaño de población (habitantes, 2020)")
+    axes[1].set(ylabel="Vínculos por 100 mil habitantes", xlabel=wrap("Tamaño de población (habitantes, 2020)", 24))
     panel_title(axes[1], 1, "Tasa por población")
     fig.suptitle("Vínculos internacionales por tamaño de municipio")
-    fig.tight_layout()
     return fig
 
 
 def plot_partners(partners: pd.DataFrame, regions: pd.DataFrame, n: int = 15) -> Figure:
-    """Top partner countries and links by M49 sub-region."""
-    fig, axes = plt.subplots(1, 2, figsize=(12, 6))
+    """Top partner countries and links by M49 sub-region (one panel above the other, so that both
+    keep the column's width)."""
+    fig, axes = plt.subplots(2, 1, figsize=(7.2, 10.5), layout="tight",
+                             gridspec_kw={"height_ratios": [n, max(1, len(regions))]})
     top = partners.head(n).iloc[::-1]
     axes[0].barh([wrap(c, 22) for c in top.country_name_es], top.n_links, color=sns.color_palette()[0])
     axes[0].set(xlabel="Vínculos")
@@ -107,7 +108,6 @@ def plot_partners(partners: pd.DataFrame, regions: pd.DataFrame, n: int = 15) ->
     panel_title(axes[1], 1, "Por subregión (ONU, M49)")
     for ax in axes:
         thousands(ax, "x")
-    fig.tight_layout()
     return fig
 
 
@@ -144,7 +144,7 @@ def plot_choropleth(boundaries: gpd.GeoDataFrame, by_muni: pd.DataFrame) -> Figu
 
 def plot_world_links(world: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) -> Figure:
     """World map with one great-circle line per link (state-level links in another colour)."""
-    fig, ax = plt.subplots(figsize=(11, 5.5))
+    fig, ax = plt.subplots(figsize=(7.4, 4))
     parts = world.explode(index_parts=False)
     wide = (parts.geometry.bounds.maxx - parts.geometry.bounds.minx) > 300  # rings wrapped across ±180° (Russia, Fiji)
     parts.loc[wide, "geometry"] = parts.geometry[wide].map(unwrap_antimeridian)

@@ -58,7 +58,7 @@ def plot_code_frequencies(totals: pd.DataFrame, demo: bool = True) -> Figure:
     """
     d = totals.assign(label=totals["label"].map(lambda s: wrap(humanize(s), 34)),
                       category=totals["category"].map(humanize))
-    fig, ax = plt.subplots(figsize=(8.5, 0.38 * len(d) + 2))
+    fig, ax = plt.subplots(figsize=(7.2, 0.38 * len(d) + 2))
     sns.barplot(data=d, y="label", x="segments", hue="category", dodge=False, ax=ax)
     ax.set(title="Frecuencia de los códigos", xlabel="Segmentos codificados", ylabel="")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 2.5 segments
@@ -73,9 +73,10 @@ def plot_categories_by_role(by_role: pd.DataFrame, demo: bool = True) -> Figure:
     Row and column labels are shown as words (``autoridad_municipal`` → "autoridad municipal");
     each number is written in black or white, whichever reads on its cell.
     """
-    d = by_role.rename(index=lambda s: wrap(humanize(s), 24), columns=lambda s: wrap(role_label(s), 14))
-    fig, ax = plt.subplots(figsize=(1.5 * d.shape[1] + 3, 0.6 * d.shape[0] + 1.8))
-    sns.heatmap(d, annot=False, cmap=SEQUENTIAL_CMAP, cbar_kws={"label": "% de los segmentos"}, ax=ax)
+    d = by_role.rename(index=lambda s: wrap(humanize(s), 18), columns=lambda s: wrap(role_label(s), 10))
+    fig, ax = plt.subplots(figsize=(min(7.2, 1.2 * d.shape[1] + 3), 0.6 * d.shape[0] + 1.8))
+    sns.heatmap(d, annot=False, cmap=SEQUENTIAL_CMAP, cbar_kws={"label": "% de los segmentos", "fraction": 0.06, "pad": 0.03},
+                ax=ax)  # a slim colour bar: the columns take its room
     cmap, norm = ax.collections[0].cmap, ax.collections[0].norm
     for i, row in enumerate(d.to_numpy()):
         for j, v in enumerate(row):
@@ -83,7 +84,7 @@ def plot_categories_by_role(by_role: pd.DataFrame, demo: bool = True) -> Figure:
                 ax.text(j + 0.5, i + 0.5, f"{v:.0f}", ha="center", va="center", fontsize=10,
                         color=text_colour(cmap(norm(v))))
     ax.set(title="Categorías por tipo de informante", xlabel="Tipo de informante", ylabel="Categoría")
-    ax.tick_params(axis="x", rotation=0)
+    ax.tick_params(axis="x", rotation=0, labelsize=9)  # six roles across the book's column
     _demo_mark(fig, demo)
     return fig
 
@@ -92,13 +93,18 @@ def plot_cooccurrence(coef: pd.DataFrame, labels: pd.Series | dict[str, str], de
     """Heat map of the co-occurrence coefficient c between codes (0 to 1), codes named in Spanish.
 
     The diagonal (a code with itself, always 1) is left blank so that it does not dominate the colours.
+    The rows carry the codes' names, numbered; the columns, the same numbers.
     """
     names = (labels.to_dict() if isinstance(labels, pd.Series) else dict(labels))
-    d = coef.rename(index=lambda s: wrap(humanize(names.get(s, s)), 30),
-                    columns=lambda s: wrap(humanize(names.get(s, s)), 30))
-    fig, ax = plt.subplots(figsize=(10, 9))
-    sns.heatmap(d, cmap="mako_r", vmin=0, vmax=1, square=True, cbar_kws={"label": "coeficiente c", "shrink": 0.7},
+    # At the width of the book's column the codes' names fit once, beside the rows; the columns carry
+    # the rows' numbers.
+    rows = [wrap(f"{i}. {humanize(names.get(c, c))}", 32) for i, c in enumerate(coef.index, start=1)]
+    d = pd.DataFrame(coef.to_numpy(), index=rows, columns=[str(i) for i in range(1, coef.shape[1] + 1)])
+    fig, ax = plt.subplots(figsize=(7.4, 0.36 * len(d) + 2.2))
+    sns.heatmap(d, cmap="mako_r", vmin=0, vmax=1, cbar_kws={"label": "coeficiente c", "shrink": 0.7},
                 mask=np.eye(len(d), dtype=bool), ax=ax)
-    ax.set(title="Coocurrencia de códigos", xlabel="", ylabel="")
+    ax.set(title="Coocurrencia de códigos", xlabel="Código (número de su fila)", ylabel="")
+    ax.tick_params(axis="x", rotation=0, labelsize=9)
+    ax.tick_params(axis="y", rotation=0)
     _demo_mark(fig, demo)
     return fig

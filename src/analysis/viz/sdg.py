@@ -42,13 +42,13 @@ def plot_goal_shares(shares: pd.DataFrame, title: str, ylabel: str = "", demo: b
     Cells of at least 5 % carry their percentage (9 pt, black or white by contrast); the others
     are left blank so the eye goes to what is there.
     """
-    d = shares.rename(index=lambda s: wrap(s, 36))
-    fig, ax = plt.subplots(figsize=(11, 0.55 * len(d) + 2.2))
+    d = shares.rename(index=lambda s: wrap(s, 26))
+    fig, ax = plt.subplots(figsize=(7.4, 0.55 * len(d) + 2.2))
     sns.heatmap(d, cmap=SEQUENTIAL_CMAP, vmin=0, vmax=max(0.01, float(shares.max().max())),
                 cbar_kws={"label": "% de los segmentos", "format": percent_format()}, ax=ax)
     if annotate:
         _annotate_shares(ax, shares)
-    ax.set(title=wrap(title, 80), xlabel="ODS", ylabel=ylabel)
+    ax.set(title=wrap(title, 60), xlabel="ODS", ylabel=ylabel)
     ax.tick_params(axis="x", rotation=0)
     if annotate:
         # under the axis label, at a fixed distance in points (a fraction of the axes would hit the label
@@ -62,10 +62,10 @@ def plot_goal_shares(shares: pd.DataFrame, title: str, ylabel: str = "", demo: b
 
 def plot_cooperation(stack: pd.DataFrame, title: str, demo: bool = True) -> Figure:
     """Stacked horizontal bars of cooperation mentions per plan, by category; the legend under the bars."""
-    d = stack.rename(index=lambda s: wrap(s, 26), columns=lambda s: wrap(s, 30))
-    fig, ax = plt.subplots(figsize=(9.5, 0.5 * len(d) + 2.5))
+    d = stack.rename(index=lambda s: wrap(s, 22), columns=lambda s: wrap(s, 30))
+    fig, ax = plt.subplots(figsize=(7.2, 0.5 * len(d) + 2.5))
     d.plot.barh(stacked=True, ax=ax, width=0.8)
-    ax.set(title=wrap(title, 70), xlabel="Menciones", ylabel="")
+    ax.set(title=wrap(title, 60), xlabel="Menciones", ylabel="")
     legend_below(ax, ncol=2)
     _demo_mark(fig, demo)
     return fig
@@ -74,10 +74,11 @@ def plot_cooperation(stack: pd.DataFrame, title: str, demo: bool = True) -> Figu
 def plot_target_matrix(matrix: pd.DataFrame, title: str, demo: bool = True) -> Figure:
     """Heat map of the number of segments whose suggested SDG target (columns, "11.2") is each one, per
     row (the axes of a plan); every non-zero cell carries its count, in black or white by contrast, and
-    the empty cells are left blank."""
-    d = matrix.rename(index=lambda s: wrap(s, 34))
-    fig, ax = plt.subplots(figsize=(max(9.0, 0.42 * d.shape[1] + 4), 0.7 * len(d) + 2.4))
-    sns.heatmap(d, cmap=SEQUENTIAL_CMAP, vmin=0, cbar_kws={"label": "segmentos"}, mask=d.to_numpy() == 0,
+    the empty cells are left blank. The counts are written, so there is no colour bar: the columns get
+    its room at the width of the book's column."""
+    d = matrix.rename(index=lambda s: wrap(s, 22))
+    fig, ax = plt.subplots(figsize=(7.4, 0.7 * len(d) + 2.4))
+    sns.heatmap(d, cmap=SEQUENTIAL_CMAP, vmin=0, cbar=False, mask=d.to_numpy() == 0,
                 linewidths=0.5, linecolor="0.9", ax=ax)  # empty cells stay blank
     cmap, norm = ax.collections[0].cmap, ax.collections[0].norm
     for i, row in enumerate(d.to_numpy()):
@@ -85,7 +86,7 @@ def plot_target_matrix(matrix: pd.DataFrame, title: str, demo: bool = True) -> F
             if pd.notna(v) and v > 0:
                 ax.text(j + 0.5, i + 0.5, f"{int(v)}", ha="center", va="center", fontsize=9,
                         color=text_colour(cmap(norm(v))))
-    ax.set(title=wrap(title, 80), xlabel="Meta ODS sugerida", ylabel="")
+    ax.set(title=wrap(title, 60), xlabel="Meta ODS sugerida", ylabel="")
     ax.tick_params(axis="x", rotation=90)
     _demo_mark(fig, demo)
     return fig

@@ -15,6 +15,8 @@ alike:
 * :func:`mostrar` shows a figure with its alternative text (and saves it), once;
 * :func:`percent_format` labels a colour bar or an axis of proportions in percent, the unit the
   cells and the label speak;
+* :func:`fit_to_column` narrows a figure drawn wider than the book's column (its text keeps its size),
+  which :func:`mostrar` and :func:`save_figure` do before writing it;
 * :func:`shown_small_text` lists the texts that fall under :data:`MIN_FONT` points at the width the
   book shows a figure (:data:`SHOWN_WIDTH_IN`): a wide figure is scaled down to the page, and its
   text with it.
@@ -75,7 +77,7 @@ def set_theme() -> None:
             "legend.fontsize": 10,
             "legend.title_fontsize": 10,
             "font.size": 10,
-            "figure.figsize": (8, 4.5),
+            "figure.figsize": (7.2, 4.5),  # with its labels, within SHOWN_WIDTH_IN
             "axes.formatter.use_locale": False,
         }
     )
@@ -164,7 +166,12 @@ def demo_mark(fig: Figure, text: str) -> None:
     """
     top = max((ax.get_position().y1 for ax in fig.axes), default=0.95)
     above_title = (28 / 72) / fig.get_figheight()  # a bold 12-pt title and its padding, as a fraction of the height
-    fig.text(0.5, top + above_title, text, ha="center", va="bottom", fontsize=11, color="#b00020", fontweight="bold")
+    # a title over two lines (or anything else above the axes) is taller: go above what is drawn there
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    boxes = [ax.get_tightbbox(renderer) for ax in fig.axes]
+    drawn = max((b.y1 for b in boxes if b is not None), default=0.0) / fig.bbox.height
+    y = max(top + above_title, drawn + (4 / 72) / fig.get_figheight())
+    fig.text(0.5, y, text, ha="center", va="bottom", fontsize=11, color="#b00020", fontweight="bold")
 
 
 def small_text(fig: Figure) -> list[str]:
@@ -208,6 +215,36 @@ def shown_small_text(fig: Figure, shown_width_in: float = SHOWN_WIDTH_IN) -> lis
     return found
 
 
+def _saved_width_in(fig: Figure) -> float:
+    """The width of the saved file (tight bounding box plus its padding), in inches."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    pad = float(mpl.rcParams["savefig.pad_inches"]) if mpl.rcParams["savefig.bbox"] == "tight" else 0.0
+    if mpl.rcParams["savefig.bbox"] != "tight":
+        return float(fig.get_figwidth())
+    return float(fig.get_tightbbox(renderer).width) + 2 * pad
+
+
+def fit_to_column(fig: Figure, shown_width_in: float = SHOWN_WIDTH_IN, rounds: int = 12) -> float:
+    """Narrow ``fig`` until its saved file is no wider than the book's column, and return that width.
+
+    The book scales a wider figure down to the column, and its text with it (10-pt labels on a
+    figure twice as wide are 5 pt on the page). Narrowing the figure instead keeps every text at its
+    size and gives the axes less room; the height stays. A figure laid out with a layout engine
+    (``layout="constrained"`` or ``"tight"``) is laid out again at the new width.
+    """
+    target = shown_width_in - 0.02
+    for _ in range(rounds):
+        width = _saved_width_in(fig)
+        if width <= target:
+            return width
+        fig_width = float(fig.get_figwidth())
+        # The axes shrink with the figure; text outside them does not: shrink by the ratio (never
+        # overshoots) and repeat until the fixed-size labels fit as well.
+        new_width = max(fig_width * target / width, fig_width - (width - target) * 1.5, 1.0)
+        fig.set_size_inches(new_width, fig.get_figheight())
+    return _saved_width_in(fig)
+
+
 @dataclass
 class Figura:
     """A figure shown with its alternative text: the notebook displays it as HTML
@@ -237,6 +274,7 @@ def mostrar(fig: Figure, alt: str, nombre: str = "", folder: Path | None = None)
     text = alt.strip()
     if len(text) < 15 or re.fullmatch(r"\S*[/\\.]\S*", text):
         raise ValueError(f"mostrar: alt text {alt!r} must describe the figure in words (not a file name).")
+    fit_to_column(fig)
     if nombre:
         save_figure(fig, nombre, folder)
     buf = io.BytesIO()
@@ -246,7 +284,9 @@ def mostrar(fig: Figure, alt: str, nombre: str = "", folder: Path | None = None)
 
 
 def save_figure(fig: Figure, name: str, folder: Path | None = None) -> list[Path]:
-    """Save ``fig`` as ``<name>.png`` and ``<name>.svg`` under data/processed/figures."""
+    """Save ``fig`` as ``<name>.png`` and ``<name>.svg`` under data/processed/figures, no wider than
+    the book's column (:func:`fit_to_column`)."""
+    fit_to_column(fig)
     folder = folder or paths.FIGURES
     folder.mkdir(parents=True, exist_ok=True)
     out = []
