@@ -468,12 +468,16 @@ def _refit_params(fit: Fit, df: pd.DataFrame) -> dict[str, float] | None:
         refit = _fit_logit(df, kept, cluster=False, start_params=start)
     elif fit.name == "hurdle_count":
         refit = _fit_truncated(df, kept, cluster=False, start=start)
+        if refit.result is None or not refit.converged:  # Newton from the full fit can stall: start from the NB2
+            refit = _fit_truncated(df, kept, cluster=False)
     else:
         build, kw = _specs(df, kept, cluster=False)[fit.name]
         first: np.ndarray | None = start
         if fit.name == "zinb":  # start from the full fit only when no term was removed
             first = np.asarray(fit.result.params) if kept == covs else None
         refit = _fit(fit.name, build, ["const", *kept], start_params=first, **kw)
+        if (refit.result is None or not refit.converged) and first is not None:  # the default start instead
+            refit = _fit(fit.name, build, ["const", *kept], **kw)
     if refit.result is None or not refit.converged:
         return None
     new_names = _param_names(refit)
