@@ -163,7 +163,7 @@ def plot_robustness_forest(table: pd.DataFrame, terms: list[str], term_labels: d
     models = list(dict.fromkeys(table.model))
     ncol = 2
     nrow = int(np.ceil(len(terms) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(12, 0.5 * len(models) * nrow + 1.5), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(7.4, 0.5 * len(models) * nrow + 1.5), sharey=True, squeeze=False)
     palette = sns.color_palette()
     ys = {m: len(models) - 1 - i for i, m in enumerate(models)}
     for k, term in enumerate(terms):
@@ -178,12 +178,12 @@ def plot_robustness_forest(table: pd.DataFrame, terms: list[str], term_labels: d
             ax.hlines(y, r.ci_low, r.ci_high, color=colour, linewidth=2)
             ax.plot(r.irr, y, "o", color=colour, markerfacecolor=colour if r.change_reported else "white")
         _log_axis(ax)
-        panel_title(ax, k, wrap(term_labels.get(term, term), 40))
-        ax.set_yticks(list(ys.values()), [wrap(model_labels.get(m, m), 44) for m in ys])
+        panel_title(ax, k, wrap(term_labels.get(term, term), 24))
+        ax.set_yticks(list(ys.values()), [wrap(model_labels.get(m, m), 28) for m in ys])
     for k in range(len(terms), nrow * ncol):
         axes[k // ncol][k % ncol].set_axis_off()
-    fig.supxlabel("Razón de tasas de incidencia con su intervalo de 95 % (escala logarítmica); "
-                  "punto relleno: cambio que la regla informa")
+    fig.supxlabel(wrap("Razón de tasas de incidencia con su intervalo de 95 % (escala logarítmica); "
+                       "punto relleno: cambio que la regla informa", 60))
     fig.tight_layout()
     return fig
 
@@ -194,7 +194,7 @@ def plot_leave_one_state_out(loo: pd.DataFrame, estimates: pd.DataFrame, terms: 
     IRR (line) and its CR3 interval (band). The states that give the lowest and the highest ratio are named."""
     ncol = 2
     nrow = int(np.ceil(len(terms) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(12, 2.3 * nrow + 1), squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(7.4, 2.3 * nrow + 1), squeeze=False)
     palette = sns.color_palette()
     main = estimates[estimates.model == model].set_index("term")
     for k, term in enumerate(terms):
@@ -218,7 +218,7 @@ def plot_leave_one_state_out(loo: pd.DataFrame, estimates: pd.DataFrame, terms: 
         panel_title(ax, k, wrap(term_labels.get(term, term), 40))
     for k in range(len(terms), nrow * ncol):
         axes[k // ncol][k % ncol].set_axis_off()
-    legend_below(axes[-1][0], ncol=3)
+    legend_below(axes[-1][0], ncol=1)
     fig.supxlabel("Razón de tasas de incidencia (escala logarítmica)")
     fig.tight_layout()
     return fig
