@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from partners_support import foreign_links, small_graph
 
 from analysis.analyses import partners as pt
 from analysis.analyses.partners import foreign as fo
@@ -15,7 +16,7 @@ from analysis.features.covariates import load_covariates
 from analysis.features.profiles import read_profiles
 from analysis.ingest.geometry import load_municipal_boundaries
 from analysis.ingest.sources import require
-from analysis.ingest.wikidata import GraphReport, WikidataGraph, read_gexf
+from analysis.ingest.wikidata import read_gexf
 from analysis.tables.cities import city_key
 from analysis.tables.municipalities import read_processed
 from analysis.tables.sources_union import build_two_sources
@@ -174,28 +175,6 @@ def test_examples_table(index):
 
 
 # --- the finder that uses the foreign side (analysis.analyses.partners.foreign) -----------------------
-
-def small_graph() -> WikidataGraph:
-    """Four foreign places and one Mexican one; Paris twins only abroad, Oslo with nobody Mexican."""
-    nodes = pd.DataFrame({
-        "qid": ["Q1", "Q2", "Q3", "Q4", "Q5", "Q6"],
-        "label": ["Laredo", "Mission", "Paris", "Oslo", "Cancun", "Ramallah"],
-        "country": ["United States of America", "United States of America", "France", "Norway", "Mexico", "West Bank"],
-        "lat": [27.5, 26.2, 48.85, 59.9, 21.16, 31.9], "lon": [-99.5, -98.3, 2.35, 10.75, -86.85, 35.2],
-        "pop": [260000.0, 85000.0, 2100000.0, 700000.0, 890000.0, 38000.0], "degree": [3.0, 1, 2, 1, 1, 1],
-    })
-    edges = pd.DataFrame({"edge_id": ["0", "1", "2", "3"], "qid_a": ["Q1", "Q3", "Q3", "Q5"],
-                          "qid_b": ["Q3", "Q4", "Q6", "Q1"]})
-    return WikidataGraph(Path("small.gexf"), nodes, edges, GraphReport({}))
-
-
-def foreign_links(tw: pd.DataFrame) -> pd.DataFrame:
-    links = tw[(tw.match_status == "matched") & ~tw.reciprocal_duplicate.astype(bool)].copy()
-    qids = {"Laredo": "Q1", "Mission": "Q2"}
-    links["partner_id"] = [qids.get(c, city_key(c, i)) for c, i in zip(links.partner_city, links.partner_country_iso3,
-                                                                       strict=True)]
-    return links.drop_duplicates(["inegi_code", "partner_id"])
-
 
 REGIONS = pd.DataFrame({"iso3": ["USA", "ESP", "GTM", "FRA", "NOR"],
                         "region_es": ["Américas", "Europa", "Américas", "Europa", "Europa"],
