@@ -36,6 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import paths
+from analysis.analyses import intervals
 from analysis.tables.cities import city_key
 from analysis.tables.store import read_curated
 
@@ -50,7 +51,6 @@ AUDIT_COLUMNS = ["link_id", "inegi_code", "municipality", "partner_id", "partner
                  "provenance", "draw", "verdict", "search_scope", "evidence_url", "consulted", "note"]
 RECALL_COLUMNS = ["list_id", "mexican_party", "inegi_code", "level", "partner_city", "partner_country_iso3", "year",
                   "name_in_list", "citation", "url", "consulted"]
-Z95 = 1.959963984540054
 
 
 class AuditError(ValueError):
@@ -131,18 +131,13 @@ def check_audit_sample(audit: pd.DataFrame, links: pd.DataFrame, seed: int = SEE
                          "but another in the union; redraw the sample.")
 
 
-def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a proportion ``k / n`` (95 % by default); (nan, nan) when n = 0."""
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """Wilson score interval (95 %) for a proportion ``k / n`` (:func:`analysis.analyses.intervals.wilson`),
+    with exact ends at k = 0 and k = n; (nan, nan) when n = 0."""
     if n == 0:
         return (math.nan, math.nan)
-    if not 0 <= k <= n:
-        raise ValueError(f"k = {k} must lie between 0 and n = {n}")
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    low = 0.0 if k == 0 else max(0.0, centre - half)
-    high = 1.0 if k == n else min(1.0, centre + half)
-    return (low, high)
+    iv = intervals.wilson(k, n)
+    return (0.0 if k == 0 else iv.low, 1.0 if k == n else iv.high)
 
 
 def _share(k: int, n: int) -> dict[str, float]:

@@ -38,7 +38,7 @@ class UsageError(ValueError):
     """Options that cannot be honoured; the message says which and what to do."""
 
 
-def _positive_int(value: str) -> int:
+def positive_int(value: str) -> int:
     try:
         n = int(value)
     except ValueError:
@@ -56,14 +56,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--segments", type=Path, help="also write every segment (coded or not) to this CSV")
     p.add_argument("--register", type=Path, default=None,
                    help="participants register (default interviews/register/participants.csv); required for real transcripts")
-    p.add_argument("--batch-size", type=_positive_int, default=64, help="texts per nlp.pipe batch (at least 1)")
+    p.add_argument("--batch-size", type=positive_int, default=64, help="texts per nlp.pipe batch (at least 1)")
     add_parallel_options(p)
     p.set_defaults(func=_run)
 
 
 def add_parallel_options(p: argparse.ArgumentParser) -> None:
     """--jobs, --scheduler and --address (shared with ``sdg classify``)."""
-    p.add_argument("--jobs", type=_positive_int, default=1,
+    p.add_argument("--jobs", type=positive_int, default=1,
                    help="worker processes (at least 1; default 1: everything in this process)")
     p.add_argument("--scheduler", choices=parallel.SCHEDULERS, default="processes",
                    help="where the workers run: 'processes' (a local process pool, default) or 'dask' "

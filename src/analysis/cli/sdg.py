@@ -31,7 +31,7 @@ from analysis.analyses.sdg_targets import (
     classify_targets,
     load_target_index,
 )
-from analysis.cli.code import add_parallel_options
+from analysis.cli.code import add_parallel_options, positive_int
 from analysis.util.io import (
     BinaryFileError,
     CsvFormatError,
@@ -64,20 +64,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="minimum combined score of the best target for an answer; below it top_sdg and top_target "
                         f"are left empty (default: {DEFAULT_THRESHOLD}, calibrated on the tuning set; 0 answers on any evidence)")
     add_parallel_options(c)
-    c.add_argument("--chunk-rows", type=_positive, default=parallel.CHUNK_ROWS, metavar="N",
+    c.add_argument("--chunk-rows", type=positive_int, default=parallel.CHUNK_ROWS, metavar="N",
                    help=f"texts per chunk sent to a worker with --jobs (default {parallel.CHUNK_ROWS}); lower it if "
                         "workers run out of memory")
     c.set_defaults(func=_classify)
-
-
-def _positive(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
-    return n
 
 
 #: Longest text classified (characters): the limit of the spaCy pipeline for one text.
